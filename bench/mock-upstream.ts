@@ -1,0 +1,267 @@
+// Mock OpenAI upstream for the benchmark, run as its own process so its CPU never lands in a
+// measured gateway. It must be much faster than any gateway in front of it, so it uses plain
+// node:http and answers from byte buffers built once at start-up; per request it only reads the
+// small JSON body (to tell stream from non-stream) and writes prepared bytes.
+//
+// Wire format follows OpenAI's chat completions and embeddings APIs:
+//   POST /v1/chat/completions   non-stream -> chat.completion JSON
+//                               stream     -> SSE `data: {chat.completion.chunk}\n\n` ... `data: [DONE]\n\n`,
+//                                             plus a usage chunk (choices: []) when stream_options.include_usage
+//   POST /v1/embeddings         -> list of embedding objects (1536 floats each)
+//   GET  /health, GET /__stats  -> readiness and request counters (so the bench can check every request
+//                                  really reached the upstream, i.e. nothing was cached or dropped)
+//
+// Usage: tsx bench/mock-upstream.ts --port 0 --ttft-ms 20 --token-delay-ms 2 --tokens 20
+// Prints one JSON line {"ready":true,"port":N} on stdout once it listens.
+
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'ttft-ms': { type: 'string', default: '20' },
+    'token-delay-ms': { type: 'string', default: '2' },
+    tokens: { type: 'string', default: '20' },
+    'api-key': { type: 'string', default: 'bench-key' },
+  },
+});
+
+const TTFT_MS = Number(values['ttft-ms']);
+const TOKEN_DELAY_MS = Number(values['token-delay-ms']);
+const TOKENS = Math.max(1, Math.floor(Number(values.tokens)));
+const EXPECTED_AUTH = `Bearer ${values['api-key']}`;
+const MAX_BODY_BYTES = 1 << 20; // bounded: a bench body is a few hundred bytes
+
+const CREATED = 1_700_000_000;
+const MODEL = 'gpt-4o-mini';
+const EMBEDDING_MODEL = 'text-embedding-3-small';
+const EMBEDDING_DIMS = 1536;
+
+// ---------- precomputed bodies ----------
+
+const WORDS = ['Gate', 'house', ' passes', ' every', ' token', ' through', ' as', ' it', ' arrives', ','];
+const streamWords = Array.from({ length: TOKENS }, (_, i) => WORDS[i % WORDS.length] as string);
+const completionText =
+  'Benchmarks measure the gateway, not the model: this mock answers instantly with a fixed reply ' +
+  'of realistic size so that every microsecond of difference comes from the process in between.';
+
+const usage = { prompt_tokens: 24, completion_tokens: 38, total_tokens: 62 };
+const streamUsage = { prompt_tokens: 24, completion_tokens: TOKENS, total_tokens: 24 + TOKENS };
+
+const chatBody = Buffer.from(
+  JSON.stringify({
+    id: 'chatcmpl-bench0000000000000000000000',
+    object: 'chat.completion',
+    created: CREATED,
+    model: MODEL,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: completionText, refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: {
+      ...usage,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    },
+    service_tier: 'default',
+    system_fingerprint: 'fp_bench',
+  }),
+);
+
+/** One SSE event carrying a chat.completion.chunk; `usage: null` is present on every chunk when usage was requested, as OpenAI does. */
+function chunk(choices: unknown[], withUsageField: boolean, usageValue: unknown = null): Buffer {
+  const payload: Record<string, unknown> = {
+    id: 'chatcmpl-bench0000000000000000000000',
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model: MODEL,
+    service_tier: 'default',
+    system_fingerprint: 'fp_bench',
+    choices,
+  };
+  if (withUsageField) payload.usage = usageValue;
+  return Buffer.from(`data: ${JSON.stringify(payload)}\n\n`);
+}
+
+interface StreamPlan {
+  /** Written after TTFT: the role chunk and the first content token. */
+  first: Buffer;
+  /** Written one per token delay. */
+  rest: Buffer[];
+  /** Written right after the last token: finish chunk, optional usage chunk, [DONE]. */
+  tail: Buffer;
+}
+
+function streamPlan(includeUsage: boolean): StreamPlan {
+  const token = (text: string) =>
+    chunk([{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], includeUsage);
+  const role = chunk(
+    [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }],
+    includeUsage,
+  );
+  const finish = chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], includeUsage);
+  const tail = [finish];
+  if (includeUsage) tail.push(chunk([], true, streamUsage));
+  tail.push(Buffer.from('data: [DONE]\n\n'));
+  return {
+    first: Buffer.concat([role, token(streamWords[0] as string)]),
+    rest: streamWords.slice(1).map(token),
+    tail: Buffer.concat(tail),
+  };
+}
+
+const plans = { plain: streamPlan(false), withUsage: streamPlan(true) };
+
+function embeddingVector(seed: number): string {
+  // Deterministic pseudo-random floats printed like OpenAI's (about 10 significant digits).
+  const parts: string[] = new Array(EMBEDDING_DIMS);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < EMBEDDING_DIMS; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    parts[i] = ((x / 2147483648 - 0.5) * 0.1).toFixed(10);
+  }
+  return `[${parts.join(',')}]`;
+}
+
+const vectors = Array.from({ length: 8 }, (_, i) => embeddingVector(i));
+const embeddingBodies = new Map<number, Buffer>(); // keyed by input count, bounded below
+
+function embeddingBody(count: number): Buffer {
+  const cached = embeddingBodies.get(count);
+  if (cached) return cached;
+  const data = Array.from(
+    { length: count },
+    (_, i) => `{"object":"embedding","index":${i},"embedding":${vectors[i % vectors.length]}}`,
+  ).join(',');
+  const body = Buffer.from(
+    `{"object":"list","data":[${data}],"model":"${EMBEDDING_MODEL}","usage":{"prompt_tokens":${8 * count},"total_tokens":${8 * count}}}`,
+  );
+  if (embeddingBodies.size < 64) embeddingBodies.set(count, body);
+  return body;
+}
+
+const JSON_TYPE = 'application/json';
+
+function errorBody(status: number, message: string, type: string): Buffer {
+  return Buffer.from(JSON.stringify({ error: { message, type, param: null, code: status === 401 ? 'invalid_api_key' : null } }));
+}
+
+// ---------- request handling ----------
+
+const stats = { chat: 0, stream: 0, embeddings: 0, unauthorized: 0, bad: 0, startedAt: Date.now() };
+
+function send(res: http.ServerResponse, status: number, body: Buffer): void {
+  res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(body.length)]);
+  res.end(body);
+}
+
+function readBody(req: http.IncomingMessage, done: (body: Buffer | null) => void): void {
+  const parts: Buffer[] = [];
+  let size = 0;
+  req.on('data', (part: Buffer) => {
+    size += part.length;
+    if (size <= MAX_BODY_BYTES) parts.push(part);
+  });
+  req.on('end', () => done(size <= MAX_BODY_BYTES ? (parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)) : null));
+}
+
+function parseJson(body: Buffer | null): Record<string, unknown> | null {
+  if (!body) return null;
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function streamCompletion(res: http.ServerResponse, includeUsage: boolean): void {
+  const plan = includeUsage ? plans.withUsage : plans.plain;
+  res.writeHead(200, ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache']);
+  res.flushHeaders();
+  let next = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const step = () => {
+    timer = null;
+    if (next === 0) res.write(plan.first);
+    else res.write(plan.rest[next - 1] as Buffer);
+    next++;
+    if (next > plan.rest.length) {
+      res.end(plan.tail);
+      return;
+    }
+    timer = setTimeout(step, TOKEN_DELAY_MS);
+  };
+  timer = setTimeout(step, TTFT_MS);
+  res.on('close', () => {
+    if (timer) clearTimeout(timer);
+  });
+}
+
+function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = req.url ?? '';
+  if (req.method === 'GET') {
+    if (url === '/health') return send(res, 200, Buffer.from('{"status":"ok"}'));
+    if (url === '/__stats') return send(res, 200, Buffer.from(JSON.stringify(stats)));
+    if (url === '/v1/models') return send(res, 200, Buffer.from(`{"object":"list","data":[{"id":"${MODEL}","object":"model","created":${CREATED},"owned_by":"bench"}]}`));
+  }
+  if (req.method !== 'POST' || (url !== '/v1/chat/completions' && url !== '/v1/embeddings')) {
+    req.resume();
+    stats.bad++;
+    return send(res, 404, errorBody(404, `Unknown route ${req.method} ${url}`, 'invalid_request_error'));
+  }
+  if (req.headers.authorization !== EXPECTED_AUTH) {
+    req.resume();
+    stats.unauthorized++;
+    return send(res, 401, errorBody(401, 'Incorrect API key provided.', 'invalid_request_error'));
+  }
+  readBody(req, (raw) => {
+    const body = parseJson(raw);
+    if (!body) {
+      stats.bad++;
+      return send(res, 400, errorBody(400, 'Body must be a JSON object.', 'invalid_request_error'));
+    }
+    if (url === '/v1/embeddings') {
+      stats.embeddings++;
+      const count = Array.isArray(body.input) ? Math.max(1, Math.min(body.input.length, 2048)) : 1;
+      return send(res, 200, embeddingBody(count));
+    }
+    if (body.stream === true) {
+      stats.stream++;
+      const options = body.stream_options as { include_usage?: unknown } | undefined;
+      return streamCompletion(res, options?.include_usage === true);
+    }
+    stats.chat++;
+    send(res, 200, chatBody);
+  });
+}
+
+const server = http.createServer(handle);
+// Gateways keep pooled connections open between phases; don't let idle ones be reaped mid-run.
+server.keepAliveTimeout = 120_000;
+server.headersTimeout = 125_000;
+server.maxRequestsPerSocket = 0;
+
+server.listen(Number(values.port), values.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ ready: true, port })}\n`);
+});
+
+const shutdown = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  setTimeout(() => process.exit(0), 1000).unref();
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+// Never outlive the bench: the parent closes our stdin (or dies) and we exit.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();

@@ -1,0 +1,203 @@
+// Turns one run's measurements into the two report forms: the full JSON (bench/results/<time>.json)
+// and a Markdown summary (printed and written to bench/results/latest.md). "Added" numbers are a
+// target's percentile minus the direct-to-mock percentile from the same run, so the cost of the
+// client, the mock and the loopback hop cancels out; ratios are only meaningful within one run.
+
+import os from 'node:os';
+import type { LoadResult } from './load.js';
+import type { SerialResult, StreamResult } from './latency.js';
+import type { PortkeyInstall } from './portkey.js';
+import type { ProfileSummary } from './profile-summary.js';
+import type { BenchSettings } from './settings.js';
+import type { SmokeResult } from './smoke.js';
+import type { TargetId } from './targets.js';
+
+export interface TargetResult {
+  id: TargetId;
+  label: string;
+  version: string;
+  status: 'ok' | 'failed' | 'skipped';
+  error?: string;
+  startupMs?: number;
+  smoke?: SmokeResult;
+  chat?: LoadResult;
+  /** Chat calls the mock answered during the measured chat run (should match chat.ok). */
+  chatUpstreamCalls?: number;
+  embeddings?: LoadResult;
+  serial?: SerialResult;
+  stream?: StreamResult;
+  memory?: { idleRssKb: number | null; peakRssKb: number | null; maxSampledRssKb: number };
+  cpu?: { chatRunCpuMs: number; cpuMsPerThousandRequests: number };
+  profile?: ProfileSummary;
+  logFile?: string;
+}
+
+export interface Comparison {
+  throughputRatioGatehouseToPortkey: number | null;
+  throughputRatioGatehouseToDirect: number | null;
+  added: Partial<
+    Record<
+      TargetId,
+      {
+        serialP50Ms: number | null;
+        serialP99Ms: number | null;
+        loadP50Ms: number | null;
+        loadP99Ms: number | null;
+        ttftP50Ms: number | null;
+        ttftP99Ms: number | null;
+      }
+    >
+  >;
+  goals: { name: string; target: string; value: number | null; met: boolean | null }[];
+}
+
+export interface BenchResults {
+  kind: 'gatehouse-bench';
+  schemaVersion: 1;
+  startedAt: string;
+  finishedAt: string;
+  elapsedSeconds: number;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string; loadAverageAtStart: number[] };
+  settings: BenchSettings;
+  portkeyInstall: PortkeyInstall | { ok: false; error: string; skipped: true };
+  mock: { peakRssKb: number | null };
+  targets: TargetResult[];
+  comparison: Comparison;
+}
+
+export function machineInfo(): BenchResults['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
+  };
+}
+
+function diff(a: number | undefined, b: number | undefined): number | null {
+  return a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) ? null : a - b;
+}
+
+export function compare(targets: TargetResult[]): Comparison {
+  const byId = new Map(targets.filter((t) => t.status === 'ok').map((t) => [t.id, t]));
+  const direct = byId.get('direct');
+  const gatehouse = byId.get('gatehouse');
+  const portkey = byId.get('portkey');
+  const added: Comparison['added'] = {};
+  for (const target of [gatehouse, portkey]) {
+    if (!target) continue;
+    added[target.id] = {
+      serialP50Ms: diff(target.serial?.latencyMs.p50, direct?.serial?.latencyMs.p50),
+      serialP99Ms: diff(target.serial?.latencyMs.p99, direct?.serial?.latencyMs.p99),
+      loadP50Ms: diff(target.chat?.latency.p50, direct?.chat?.latency.p50),
+      loadP99Ms: diff(target.chat?.latency.p99, direct?.chat?.latency.p99),
+      ttftP50Ms: diff(target.stream?.ttftMs.p50, direct?.stream?.ttftMs.p50),
+      ttftP99Ms: diff(target.stream?.ttftMs.p99, direct?.stream?.ttftMs.p99),
+    };
+  }
+  const ratio = (a?: LoadResult, b?: LoadResult) => (a && b && b.rps > 0 ? a.rps / b.rps : null);
+  const throughputRatioGatehouseToPortkey = ratio(gatehouse?.chat, portkey?.chat);
+  const addedP50 = added.gatehouse?.serialP50Ms ?? null;
+  return {
+    throughputRatioGatehouseToPortkey,
+    throughputRatioGatehouseToDirect: ratio(gatehouse?.chat, direct?.chat),
+    added,
+    goals: [
+      {
+        name: 'Gatehouse throughput / Portkey throughput',
+        target: '>= 5x',
+        value: throughputRatioGatehouseToPortkey,
+        met: throughputRatioGatehouseToPortkey === null ? null : throughputRatioGatehouseToPortkey >= 5,
+      },
+      {
+        name: 'Gatehouse added p50 latency at concurrency 1',
+        target: '< 1 ms',
+        value: addedP50,
+        met: addedP50 === null ? null : addedP50 < 1,
+      },
+    ],
+  };
+}
+
+// ---------- Markdown ----------
+
+const dash = '—';
+const int = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? dash : Math.round(v).toLocaleString('en-US'));
+const ms = (v: number | null | undefined, digits: number) =>
+  v === null || v === undefined || !Number.isFinite(v) ? dash : v.toFixed(digits);
+const signed = (v: number | null | undefined, digits: number) =>
+  v === null || v === undefined || !Number.isFinite(v) ? dash : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+const pair = (a: string, b: string) => (a === dash && b === dash ? dash : `${a} / ${b}`);
+const mb = (kb: number | null | undefined) => (kb === null || kb === undefined || !Number.isFinite(kb) ? dash : (kb / 1024).toFixed(0));
+
+export function renderMarkdown(results: BenchResults): string {
+  const { targets, comparison, settings, machine } = results;
+  const cell = (t: TargetResult, render: (t: TargetResult) => string) => (t.status === 'ok' ? render(t) : t.status === 'skipped' ? 'skipped' : 'failed');
+  const added = (t: TargetResult) => comparison.added[t.id];
+  const rows: [string, (t: TargetResult) => string][] = [
+    [`Throughput, non-stream chat, ${settings.connections} connections (req/s)`, (t) => int(t.chat?.rps)],
+    ['Latency under that load, p50 / p99 (ms)', (t) => pair(ms(t.chat?.latency.p50, 0), ms(t.chat?.latency.p99, 0))],
+    ['**Added** latency under load, p50 / p99 (ms)', (t) => (t.id === 'direct' ? dash : pair(signed(added(t)?.loadP50Ms, 0), signed(added(t)?.loadP99Ms, 0)))],
+    ['Latency at concurrency 1, p50 / p99 (ms)', (t) => pair(ms(t.serial?.latencyMs.p50, 3), ms(t.serial?.latencyMs.p99, 3))],
+    ['**Added** latency at concurrency 1, p50 / p99 (ms)', (t) => (t.id === 'direct' ? dash : pair(signed(added(t)?.serialP50Ms, 3), signed(added(t)?.serialP99Ms, 3)))],
+    ['Stream time to first token, p50 / p99 (ms)', (t) => pair(ms(t.stream?.ttftMs.p50, 2), ms(t.stream?.ttftMs.p99, 2))],
+    ['**Added** time to first token, p50 / p99 (ms)', (t) => (t.id === 'direct' ? dash : pair(signed(added(t)?.ttftP50Ms, 2), signed(added(t)?.ttftP99Ms, 2)))],
+    ['Stream first→last token, p50 (ms)', (t) => ms(t.stream?.spreadMs.p50, 1)],
+    ['Streams complete (all tokens, usage chunk, [DONE])', (t) => (t.stream ? `${t.stream.complete}/${t.stream.ttftMs.count + t.stream.failures}` : dash)],
+    [`Embeddings throughput, ${settings.connections} connections (req/s)`, (t) => (t.embeddings ? int(t.embeddings.rps) : t.smoke?.embeddings ? 'failed' : dash)],
+    ['CPU per 1,000 chat requests (ms)', (t) => ms(t.cpu?.cpuMsPerThousandRequests, 0)],
+    ['Peak RSS (MB, VmHWM)', (t) => mb(t.memory?.peakRssKb)],
+    ['RSS after start, before load (MB)', (t) => mb(t.memory?.idleRssKb)],
+    ['Non-2xx / errors / timeouts in load runs', (t) => {
+      const runs = [t.chat, t.embeddings].filter((r): r is LoadResult => Boolean(r));
+      if (runs.length === 0) return dash;
+      const sum = (f: (r: LoadResult) => number) => runs.reduce((acc, r) => acc + f(r), 0);
+      return `${sum((r) => r.non2xx)} / ${sum((r) => r.errors)} / ${sum((r) => r.timeouts)}`;
+    }],
+  ];
+
+  const header = `| Metric | ${targets.map((t) => `${t.label}${t.id === 'direct' ? '' : ` ${t.version}`}`).join(' | ')} |`;
+  const align = `|---|${targets.map(() => '---:').join('|')}|`;
+  const body = rows.map(([label, render]) => `| ${label} | ${targets.map((t) => cell(t, render)).join(' | ')} |`);
+
+  const goalLines = comparison.goals.map((g) => {
+    const value =
+      g.value === null ? 'not measured' : g.name.includes('latency') ? `${g.value.toFixed(3)} ms` : `${g.value.toFixed(2)}x`;
+    const verdict = g.met === null ? 'n/a' : g.met ? 'met' : 'NOT met';
+    return `- ${g.name}: **${value}** (goal ${g.target}: ${verdict})`;
+  });
+  if (comparison.throughputRatioGatehouseToDirect !== null) {
+    goalLines.push(`- Gatehouse throughput / direct-to-mock throughput: ${comparison.throughputRatioGatehouseToDirect.toFixed(2)}`);
+  }
+
+  const problems = targets
+    .filter((t) => t.status !== 'ok' || t.smoke?.embeddings || (t.stream && t.stream.complete < t.stream.ttftMs.count) || t.serial?.failures)
+    .map((t) => {
+      const parts = [t.error, t.smoke?.embeddings && `embeddings: ${t.smoke.embeddings}`, t.serial?.failures ? `concurrency-1 failures: ${t.serial.failures} (${t.serial.lastError})` : undefined, t.stream?.lastError && `streams: ${t.stream.lastError}`].filter(Boolean);
+      return `- ${t.label}: ${parts.join('; ')}`;
+    });
+  if (results.portkeyInstall.ok === false) problems.push(`- Portkey install: ${results.portkeyInstall.error}`);
+
+  const when = results.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const lines = [
+    `## Benchmark run ${when}`,
+    '',
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}; ` +
+      `load average at start ${machine.loadAverageAtStart.join(' ')}. Mock, gateway and load generator share these cores.`,
+    `Load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per target ` +
+      `(embeddings ${settings.embeddingsSeconds} s); concurrency 1: ${settings.serialRequests} sequential requests; ` +
+      `streams: ${settings.streams} sequential, mock TTFT ${settings.ttftMs} ms then ${settings.streamTokens} tokens ${settings.tokenDelayMs} ms apart.`,
+    '',
+    header,
+    align,
+    ...body,
+    '',
+    ...goalLines,
+  ];
+  if (problems.length) lines.push('', 'Problems seen in this run:', ...problems);
+  lines.push('', `Total bench time ${results.elapsedSeconds.toFixed(0)} s.`);
+  return `${lines.join('\n')}\n`;
+}

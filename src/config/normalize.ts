@@ -1,0 +1,148 @@
+// Rewrites MLflow's other spellings into the native form before validation, remembering where
+// each rewritten piece came from so that errors still point at the right line of the file.
+//
+// Accepted besides the native form:
+// - `routes:` entries that carry a `model` (MLflow <= 2.8 and most articles): endpoints.
+// - `route_type` for `endpoint_type` (and for `task_type` on traffic routes).
+// - `endpoint: /public/path` for `path`.
+// - `<provider>_config` (e.g. `openai_config`) for `config` inside `model`.
+import type { Path } from './issues.js';
+
+type Obj = Record<string, unknown>;
+
+interface Origin {
+  path: Path;
+  /** native key -> key as written */
+  keys?: Record<string, string>;
+}
+
+export interface Normalized {
+  value: unknown;
+  /** Maps a path in the normalized value to the path as written in the file. */
+  sourcePath(path: Path): Path;
+  problems: { path: Path; message: string }[];
+  /** Endpoints left out because an environment variable in their `requires_env` is not set. */
+  skipped: { name: string; missing: string[] }[];
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function normalizeConfig(raw: unknown, env: NodeJS.ProcessEnv): Normalized {
+  const origins = new WeakMap<object, Origin>();
+  const problems: Normalized['problems'] = [];
+  const skipped: Normalized['skipped'] = [];
+  if (!isObj(raw)) {
+    return { value: raw, sourcePath: (p) => p, problems, skipped };
+  }
+  // An endpoint with `requires_env` is served only when all those variables are set (so one
+  // example config can offer OpenAI when OPENAI_API_KEY exists and still start without it).
+  const wanted = (entry: unknown): boolean => {
+    const required = isObj(entry) ? entry.requires_env : undefined;
+    const names = typeof required === 'string' ? [required] : Array.isArray(required) ? required.filter((n): n is string => typeof n === 'string') : [];
+    const missing = names.filter((n) => !env[n]);
+    if (missing.length > 0) skipped.push({ name: String((entry as Obj).name), missing });
+    return missing.length === 0;
+  };
+
+  const root: Obj = { ...raw };
+  origins.set(root, { path: [] });
+  const endpoints: unknown[] = [];
+  const routes: unknown[] = [];
+
+  const rawEndpoints = raw.endpoints;
+  if (Array.isArray(rawEndpoints)) {
+    rawEndpoints.forEach((entry, i) => {
+      if (wanted(entry)) endpoints.push(rewriteEndpoint(entry, ['endpoints', i], origins, problems));
+    });
+  }
+  const rawRoutes = raw.routes;
+  if (Array.isArray(rawRoutes)) {
+    rawRoutes.forEach((entry, i) => {
+      const at: Path = ['routes', i];
+      if (isObj(entry) && 'model' in entry && !('destinations' in entry)) {
+        if (wanted(entry)) endpoints.push(rewriteEndpoint(entry, at, origins, problems));
+      } else {
+        routes.push(rewriteRoute(entry, at, origins));
+      }
+    });
+  }
+  // Keep a list that was not a list, so validation reports its real type.
+  if ('endpoints' in raw) root.endpoints = Array.isArray(rawEndpoints) ? endpoints : rawEndpoints;
+  else if (endpoints.length > 0) root.endpoints = endpoints;
+  if ('routes' in raw) root.routes = Array.isArray(rawRoutes) ? routes : rawRoutes;
+
+  // Arrays are rebuilt, so their element indexes map through each element's own origin.
+  const arrayOrigins = new Map<unknown, Path[]>([
+    [root.endpoints, endpoints.map((e) => (isObj(e) ? origins.get(e)?.path : undefined) ?? [])],
+    [root.routes, routes.map((r) => (isObj(r) ? origins.get(r)?.path : undefined) ?? [])],
+  ]);
+
+  const sourcePath = (path: Path): Path => {
+    let node: unknown = root;
+    let source: Path = [];
+    for (const key of path) {
+      const origin = isObj(node) ? origins.get(node) : undefined;
+      if (origin) source = [...origin.path];
+      const elementOrigins = Array.isArray(node) ? arrayOrigins.get(node) : undefined;
+      if (elementOrigins && typeof key === 'number' && elementOrigins[key]?.length) {
+        source = [...elementOrigins[key]];
+      } else {
+        source.push(typeof key === 'string' ? (origin?.keys?.[key] ?? key) : key);
+      }
+      node = isObj(node) || Array.isArray(node) ? (node as Obj)[key as string] : undefined;
+    }
+    return source;
+  };
+
+  return { value: root, sourcePath, problems, skipped };
+}
+
+function rename(entry: Obj, from: string, to: string, keys: Record<string, string>): void {
+  if (from in entry && !(to in entry)) {
+    entry[to] = entry[from];
+    delete entry[from];
+    keys[to] = from;
+  }
+}
+
+function rewriteEndpoint(entry: unknown, at: Path, origins: WeakMap<object, Origin>, problems: Normalized['problems']): unknown {
+  if (!isObj(entry)) return entry;
+  const out: Obj = { ...entry };
+  const keys: Record<string, string> = {};
+  rename(out, 'route_type', 'endpoint_type', keys);
+  rename(out, 'endpoint', 'path', keys);
+  origins.set(out, { path: at, keys });
+  if (out.endpoint_type === 'mlflow-model') {
+    problems.push({
+      path: [...at, keys.endpoint_type ?? 'endpoint_type'],
+      message: 'route_type "mlflow-model" (models served from the MLflow model registry) is not supported by this version of Gatehouse; serve the model with provider "mlflow-model-serving" or "openai" and its URL instead',
+    });
+  }
+  if (isObj(out.model)) out.model = rewriteModel(out.model, [...at, 'model'], origins, problems);
+  return out;
+}
+
+function rewriteModel(model: Obj, at: Path, origins: WeakMap<object, Origin>, problems: Normalized['problems']): Obj {
+  const out: Obj = { ...model };
+  const keys: Record<string, string> = {};
+  const providerKeys = Object.keys(out).filter((k) => k !== 'config' && k.endsWith('_config'));
+  if (providerKeys.length > 0) {
+    if ('config' in out || providerKeys.length > 1) {
+      for (const k of providerKeys) problems.push({ path: [...at, k], message: `provider settings are given twice; keep one of ${['config', ...providerKeys].filter((x) => x in out).join(', ')}` });
+    } else {
+      rename(out, providerKeys[0], 'config', keys);
+    }
+  }
+  origins.set(out, { path: at, keys });
+  return out;
+}
+
+function rewriteRoute(entry: unknown, at: Path, origins: WeakMap<object, Origin>): unknown {
+  if (!isObj(entry)) return entry;
+  const out: Obj = { ...entry };
+  const keys: Record<string, string> = {};
+  rename(out, 'route_type', 'task_type', keys);
+  rename(out, 'endpoint', 'path', keys);
+  origins.set(out, { path: at, keys });
+  return out;
+}

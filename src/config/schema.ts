@@ -1,0 +1,106 @@
+// The native config schema. It is a superset of MLflow AI Gateway's `endpoints:`/`routes:` format;
+// MLflow's older spellings are rewritten into this form by normalize.ts before validation.
+// Every key carries a description: `gatehouse config schema` exports them for editors.
+import { z } from 'zod';
+import { providers } from '../providers/index.js';
+import { duration, size } from './duration.js';
+
+export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
+// MLflow also accepts plurals ("minutes") and month/year.
+export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
+
+// MLflow's rule ([\w\-.]+), plus ":" for names like "llama3:8b".
+const NAME = /^[\w.:-]+$/;
+const name = (what: string) =>
+  z
+    .string()
+    .regex(NAME, { message: `${what} names use letters, digits, ".", "_", ":" and "-"` })
+    .meta({ description: `The ${what}'s name. Clients select it with the request's "model" field or the /endpoints/{name}/invocations path.` });
+
+const publicPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~\-/{}]*$/, { message: 'a public path starts with "/" and uses URL path characters' })
+  .meta({ description: 'An extra public path that serves this endpoint with its payload shape, e.g. /api/v1/summarize.' });
+
+export const LimitSchema = z
+  .strictObject({
+    renewal_period: z
+      .preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase().replace(/s$/, '') : v), z.enum(RENEWAL_PERIODS))
+      .meta({ description: 'Window length: second, minute, hour, day, month or year (plurals accepted, as in MLflow).' }),
+    calls: z.int().positive().meta({ description: 'Calls allowed per window.' }),
+    key: z.enum(['client_ip', 'global']).default('client_ip').meta({
+      description: 'What the limit counts: each client address separately (client_ip, MLflow\'s behaviour, the default) or all callers together (global).',
+    }),
+  })
+  .meta({ description: 'Rate limit as in MLflow: at most `calls` per `renewal_period`; over it the gateway answers 429 with Retry-After (MLflow omits the header; Gatehouse adds it).' });
+
+const modelFor = (provider: (typeof providers)[number]) =>
+  z.strictObject({
+    provider: z.literal(provider.name).meta({ description: provider.description }),
+    name: z.string().min(1).meta({ description: "The provider's model name (e.g. gpt-4o-mini)." }),
+    config: (provider.configSchema as z.ZodType).optional().meta({ description: `Settings of the ${provider.name} provider.` }),
+  });
+
+export const ModelSchema = z
+  .discriminatedUnion('provider', providers.map(modelFor) as unknown as [ReturnType<typeof modelFor>, ...ReturnType<typeof modelFor>[]])
+  .meta({ description: 'The upstream model: provider, model name and provider settings.' });
+
+export const EndpointSchema = z
+  .strictObject({
+    name: name('endpoint'),
+    endpoint_type: z.enum(ENDPOINT_TYPES).meta({ description: 'The API the endpoint serves: llm/v1/chat, llm/v1/completions or llm/v1/embeddings.' }),
+    model: ModelSchema,
+    limit: LimitSchema.optional(),
+    path: publicPath.optional(),
+    requires_env: z.union([z.string(), z.array(z.string())]).optional().meta({
+      description: 'Serve this endpoint only when these environment variables are set; otherwise it is left out and listed as skipped at start.',
+    }),
+    timeout: duration('Upper bound on the wait for the upstream\'s first byte and on any pause within its answer; over it the gateway answers 504. Default 300s.').prefault(300),
+  })
+  .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
+
+export const DestinationSchema = z
+  .strictObject({
+    name: z.string().min(1).meta({ description: 'The endpoint (or route) that receives this share of traffic.' }),
+    traffic_percentage: z.int().min(0).max(100).meta({ description: 'Share of requests, in percent; the shares of a route sum to 100.' }),
+  })
+  .meta({ description: 'A traffic-split destination.' });
+
+export const RouteSchema = z
+  .strictObject({
+    name: name('route'),
+    task_type: z.enum(ENDPOINT_TYPES).meta({ description: 'The API type of the route; every destination must serve the same type.' }),
+    routing_strategy: z.literal('TRAFFIC_SPLIT').default('TRAFFIC_SPLIT').meta({ description: 'How a destination is chosen. TRAFFIC_SPLIT: at random, by traffic_percentage.' }),
+    destinations: z.array(DestinationSchema).min(1).meta({ description: 'Where requests go.' }),
+    path: publicPath.optional(),
+  })
+  .meta({ description: 'A route spreads requests over endpoints (MLflow traffic routes).' });
+
+export const ServerSchema = z
+  .strictObject({
+    port: z.int().min(0).max(65535).default(4000).meta({ description: 'TCP port. Default 4000; --port and GATEHOUSE_PORT override it.' }),
+    host: z.string().default('0.0.0.0').meta({ description: 'Listen address. Default 0.0.0.0; --host and GATEHOUSE_HOST override it.' }),
+    body_limit: size('Largest accepted request body; larger ones get 413. Default 10MiB.').prefault('10MiB'),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').meta({
+      description: 'Log level. info writes one access-log line per request. GATEHOUSE_LOG_LEVEL overrides it.',
+    }),
+  })
+  .meta({ description: 'HTTP server settings. Changes to port and host take effect on restart; the rest on reload.' });
+
+export const ConfigSchema = z
+  .strictObject({
+    server: ServerSchema.prefault({}),
+    endpoints: z.array(EndpointSchema).default([]).meta({ description: 'Endpoints (MLflow AI Gateway schema, accepted verbatim).' }),
+    routes: z.array(RouteSchema).default([]).meta({ description: 'Routes over endpoints (MLflow traffic routes).' }),
+  })
+  .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
+
+export type GatewayConfig = z.infer<typeof ConfigSchema>;
+export type EndpointConfig = z.infer<typeof EndpointSchema>;
+export type RouteConfig = z.infer<typeof RouteSchema>;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+
+/** The JSON Schema of the config file (what a person writes, so input types). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

@@ -1,0 +1,103 @@
+// Checks that span entries: names, references between routes and endpoints, traffic shares, paths.
+import { didYouMean, formatPath, type Path } from './issues.js';
+import { ENDPOINT_TYPES } from './schema.js';
+
+export interface Problem {
+  path: Path;
+  message: string;
+}
+
+/** Public paths the gateway serves itself; config-declared paths may not take them. */
+const RESERVED_PREFIXES = ['/v1/', '/api/2.0/', '/endpoints/', '/gateway/', '/admin', '/health', '/ready', '/metrics', '/ui'];
+
+/** The parts these checks read. Loose on purpose: they also run on a config that failed the schema. */
+interface Loose {
+  endpoints?: { name?: unknown; endpoint_type?: unknown; path?: unknown }[];
+  routes?: { name?: unknown; task_type?: unknown; path?: unknown; destinations?: { name?: unknown; traffic_percentage?: unknown }[] }[];
+}
+
+export function checkReferences(input: unknown): Problem[] {
+  const config = looseView(input);
+  const problems: Problem[] = [];
+  const names = new Map<string, Path>();
+  const claim = (name: unknown, at: Path, kind: string) => {
+    if (typeof name !== 'string') return;
+    const first = names.get(name);
+    if (first) problems.push({ path: [...at, 'name'], message: `duplicate name "${name}": names must be unique among endpoints and routes (first used at ${formatPath(first)})` });
+    else names.set(name, at);
+  };
+  config.endpoints.forEach((e, i) => claim(e.name, ['endpoints', i], 'endpoint'));
+  config.routes.forEach((r, i) => claim(r.name, ['routes', i], 'route'));
+
+  // Only valid types are compared; a misspelled one was reported by the schema already.
+  const typeOf = new Map<string, string>();
+  const validType = (t: unknown) => (ENDPOINT_TYPES as readonly unknown[]).includes(t) ? String(t) : 'unknown';
+  for (const e of config.endpoints) if (typeof e.name === 'string') typeOf.set(e.name, validType(e.endpoint_type));
+  for (const r of config.routes) if (typeof r.name === 'string') typeOf.set(r.name, validType(r.task_type));
+  const known = [...typeOf.keys()];
+
+  config.routes.forEach((route, i) => {
+    const seen = new Set<string>();
+    let total = 0;
+    const destinations = Array.isArray(route.destinations) ? route.destinations : [];
+    if (destinations.length === 0) return;
+    destinations.forEach((d, j) => {
+      const at: Path = ['routes', i, 'destinations', j, 'name'];
+      total += typeof d?.traffic_percentage === 'number' ? d.traffic_percentage : 0;
+      if (typeof d?.name !== 'string') return;
+      if (seen.has(d.name)) problems.push({ path: at, message: `destination "${d.name}" is listed twice in route "${route.name}"` });
+      seen.add(d.name);
+      const type = typeOf.get(d.name);
+      if (type === undefined) {
+        problems.push({ path: at, message: `destination "${d.name}" names no endpoint or route${didYouMean(d.name, known)}` });
+      } else if (type !== 'unknown' && validType(route.task_type) !== 'unknown' && type !== route.task_type) {
+        problems.push({ path: at, message: `destination "${d.name}" serves ${type}, but route "${route.name}" has task_type ${route.task_type}` });
+      }
+    });
+    if (total !== 100) {
+      problems.push({ path: ['routes', i, 'destinations'], message: `traffic_percentage values of route "${route.name}" sum to ${total}; they must sum to 100` });
+    }
+  });
+
+  problems.push(...findCycles(config));
+
+  const paths = new Map<string, Path>();
+  const checkPath = (path: unknown, at: Path) => {
+    if (typeof path !== 'string' || !path) return;
+    const reserved = RESERVED_PREFIXES.find((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || path === p.replace(/\/$/, ''));
+    if (reserved) problems.push({ path: at, message: `path "${path}" is served by the gateway itself (${reserved}); choose another path` });
+    const first = paths.get(path);
+    if (first) problems.push({ path: at, message: `path "${path}" is already used at ${formatPath(first)}` });
+    else paths.set(path, at);
+  };
+  config.endpoints.forEach((e, i) => checkPath(e.path, ['endpoints', i, 'path']));
+  config.routes.forEach((r, i) => checkPath(r.path, ['routes', i, 'path']));
+  return problems;
+}
+
+/** A route may send traffic to another route, but never back to itself. */
+function findCycles(config: Required<Loose>): Problem[] {
+  const routeIndex = new Map(config.routes.map((r, i) => [r.name as string, i]));
+  const problems: Problem[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, trail: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(name)), name];
+      problems.push({ path: ['routes', routeIndex.get(name)!, 'destinations'], message: `routes form a cycle: ${cycle.join(' -> ')}` });
+      return;
+    }
+    state.set(name, 'visiting');
+    const route = config.routes[routeIndex.get(name)!];
+    for (const d of route.destinations ?? []) if (typeof d?.name === 'string' && routeIndex.has(d.name)) visit(d.name, [...trail, name]);
+    state.set(name, 'done');
+  };
+  for (const route of config.routes) if (typeof route.name === 'string') visit(route.name, []);
+  return problems;
+}
+
+function looseView(input: unknown): Required<Loose> {
+  const value = (input ?? {}) as Loose;
+  const objects = <T>(list: unknown): T[] => (Array.isArray(list) ? list.filter((x) => x && typeof x === 'object') : []);
+  return { endpoints: objects(value.endpoints), routes: objects(value.routes) };
+}

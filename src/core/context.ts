@@ -1,0 +1,44 @@
+// Per-request bookkeeping: ids, timing (gateway time vs upstream time), what served the request.
+import { randomUUID } from 'node:crypto';
+import type { Usage } from './types.js';
+
+export class RequestContext {
+  readonly id = randomUUID();
+  readonly startedAt = performance.now();
+  readonly controller = new AbortController();
+  /** Time spent waiting on the upstream; everything else is the gateway's overhead. */
+  upstreamMs = 0;
+  endpoint?: string;
+  route?: string;
+  provider?: string;
+  model?: string;
+  usage?: Usage | null;
+  stream = false;
+  /** Time from the start of the request to the first streamed chunk sent to the client. */
+  ttftMs?: number;
+  errorCode?: string;
+
+  constructor(readonly clientIp: string) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  overheadMs(): number {
+    return Math.max(0, this.elapsedMs() - this.upstreamMs);
+  }
+
+  /** Runs an upstream wait and books its duration as upstream time. */
+  async upstream<T>(wait: Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await wait;
+    } finally {
+      this.upstreamMs += performance.now() - start;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// The request pipeline: resolve the target, admit, call the provider, account. Surfaces parse
+// their wire format into canonical requests and hand them here; they render what comes back.
+import type { ProviderClient } from '../providers/types.js';
+import { chatChunkToCompletion, chatToCompletion, completionToChat, mergeCompletions } from './completions-via-chat.js';
+import type { RequestContext } from './context.js';
+import { GatewayError } from './errors.js';
+import { pickEndpoint, type EndpointRuntime, type Runtime, type Target } from './runtime.js';
+import type {
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  CompletionChunk,
+  CompletionRequest,
+  CompletionResponse,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  EndpointType,
+  Usage,
+} from './types.js';
+
+// MLflow's wording for a name that serves another API.
+const TYPE_NOUN: Record<EndpointType, string> = {
+  'llm/v1/chat': 'a chat endpoint',
+  'llm/v1/completions': 'a completions endpoint',
+  'llm/v1/embeddings': 'an embeddings endpoint',
+};
+
+/** Finds an endpoint or route by name and checks that it serves the API being called. */
+export function resolveTarget(runtime: Runtime, name: string, type: EndpointType): Target {
+  const target = runtime.targets.get(name);
+  if (!target) throw new GatewayError(404, `The endpoint or route '${name}' does not exist`, { code: 'model_not_found', param: 'model' });
+  if (target.type !== type) {
+    throw new GatewayError(400, `Endpoint '${name}' is not ${TYPE_NOUN[type]}.`, {
+      code: 'wrong_endpoint_type',
+      param: 'model',
+    });
+  }
+  return target;
+}
+
+/** Chooses the endpoint that serves this request and applies its limit. */
+function admit(ctx: RequestContext, target: Target): EndpointRuntime {
+  const { endpoint, route } = pickEndpoint(target);
+  ctx.endpoint = endpoint.name;
+  ctx.route = route;
+  ctx.provider = endpoint.provider;
+  ctx.model = endpoint.model;
+  endpoint.limiter?.take(ctx.clientIp);
+  return endpoint;
+}
+
+function callOptions(ctx: RequestContext, endpoint: EndpointRuntime) {
+  return { model: endpoint.model, signal: ctx.signal, timeoutMs: endpoint.timeoutMs, requestId: ctx.id };
+}
+
+export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
+  const endpoint = admit(ctx, target);
+  const res = await ctx.upstream(endpoint.client.chat(req, callOptions(ctx, endpoint)));
+  ctx.usage = res.usage;
+  return res;
+}
+
+export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
+  const endpoint = admit(ctx, target);
+  ctx.stream = true;
+  const upstream = await ctx.upstream(endpoint.client.chatStream(req, callOptions(ctx, endpoint)));
+  return timed(ctx, upstream);
+}
+
+export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
+  const endpoint = admit(ctx, target);
+  const opts = callOptions(ctx, endpoint);
+  const client = endpoint.client;
+  let res: CompletionResponse;
+  if (client.completions) {
+    res = await ctx.upstream(client.completions(req, opts));
+  } else {
+    const prompts = promptList(req.prompt);
+    const parts = await ctx.upstream(Promise.all(prompts.map((p) => client.chat(completionToChat(req, p), opts).then(chatToCompletion))));
+    res = mergeCompletions(parts);
+  }
+  ctx.usage = res.usage;
+  return res;
+}
+
+export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
+  const endpoint = admit(ctx, target);
+  ctx.stream = true;
+  const opts = callOptions(ctx, endpoint);
+  const client: ProviderClient = endpoint.client;
+  if (client.completionsStream) return timed(ctx, await ctx.upstream(client.completionsStream(req, opts)));
+  const prompts = promptList(req.prompt);
+  if (prompts.length !== 1) throw new GatewayError(400, 'Streaming supports one prompt per request on this endpoint', { param: 'prompt', code: 'invalid_value' });
+  const chunks = await ctx.upstream(client.chatStream(completionToChat(req, prompts[0]), opts));
+  return mapStream(timed(ctx, chunks), chatChunkToCompletion);
+}
+
+export async function embeddings(ctx: RequestContext, target: Target, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
+  const endpoint = admit(ctx, target);
+  if (!endpoint.client.embeddings) {
+    throw new GatewayError(400, `The provider ${endpoint.provider} of endpoint '${endpoint.name}' has no embeddings API`, { code: 'unsupported' });
+  }
+  const res = await ctx.upstream(endpoint.client.embeddings(req, callOptions(ctx, endpoint)));
+  if (req.encoding_format === 'base64') encodeBase64(res);
+  ctx.usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage?.total_tokens ?? 0 };
+  return res;
+}
+
+function promptList(prompt: string | string[]): string[] {
+  return Array.isArray(prompt) ? prompt : [prompt];
+}
+
+/** Books the wait for each upstream chunk as upstream time and keeps the usage the stream reports. */
+async function* timed<T extends { usage?: Usage | null }>(ctx: RequestContext, source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  try {
+    while (true) {
+      const next = await ctx.upstream(iterator.next());
+      if (next.done) return;
+      if (next.value.usage) ctx.usage = next.value.usage;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+async function* mapStream<A, B>(source: AsyncIterable<A>, map: (a: A) => B): AsyncGenerator<B> {
+  for await (const item of source) yield map(item);
+}
+
+/** OpenAI's base64 encoding (little-endian float32), for upstreams that answered with plain numbers. */
+function encodeBase64(res: EmbeddingsResponse): void {
+  for (const item of res.data) {
+    if (Array.isArray(item.embedding)) item.embedding = Buffer.from(new Float32Array(item.embedding).buffer).toString('base64');
+  }
+}

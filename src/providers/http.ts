@@ -1,0 +1,130 @@
+// Upstream HTTP: one undici Agent for the process, so keep-alive pools survive config reloads,
+// plus the mapping from transport failures and upstream error responses to GatewayErrors.
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { GatewayError } from '../core/errors.js';
+import { redactSecrets } from '../core/redact.js';
+
+const agent = new Agent({
+  keepAliveTimeout: 30_000,
+  keepAliveMaxTimeout: 600_000,
+  connections: 512,
+  connect: { timeout: 10_000 },
+});
+
+export interface UpstreamRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** Upper bound on the wait for response headers, and on any pause between body chunks. */
+  timeoutMs: number;
+  /** Provider name for error messages. */
+  provider: string;
+  /** Values to scrub from anything echoed back (the provider's keys). */
+  secrets: readonly string[];
+}
+
+/** Sends a request and returns the response once its headers arrived; non-2xx answers become GatewayErrors. */
+export async function upstreamRequest(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(req.url, {
+      method: req.method ?? 'POST',
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      dispatcher: agent,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    });
+  } catch (err) {
+    throw transportError(err, req.provider, req.signal);
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  throw await upstreamStatusError(res, req.provider, req.secrets);
+}
+
+/** Reads a JSON body, turning a read failure (timeout, reset) into a GatewayError. */
+export async function readJson<T>(res: Dispatcher.ResponseData, provider: string, signal: AbortSignal): Promise<T> {
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (err) {
+    throw transportError(err, provider, signal);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new GatewayError(502, `Upstream ${provider} returned a response that is not JSON`, { code: 'upstream_invalid_response' });
+  }
+}
+
+/** Maps a thrown transport error (abort, timeout, connection failure) to a GatewayError. */
+export function transportError(err: unknown, provider: string, signal: AbortSignal): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (signal.aborted) {
+    const reason = signal.reason;
+    if (reason instanceof GatewayError) return reason;
+    return new GatewayError(499, 'The client closed the request', { code: 'client_closed_request' });
+  }
+  if (
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    err instanceof undiciErrors.ConnectTimeoutError
+  ) {
+    return new GatewayError(504, `Upstream ${provider} timed out`, { code: 'upstream_timeout' });
+  }
+  const code = (err as { code?: string } | null)?.code;
+  const detail = code ? ` (${code})` : '';
+  return new GatewayError(502, `Upstream ${provider} could not be reached${detail}`, { code: 'upstream_unreachable' });
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Reads an upstream's error answer (bounded) into a GatewayError. */
+async function upstreamStatusError(res: Dispatcher.ResponseData, provider: string, secrets: readonly string[]): Promise<GatewayError> {
+  let text = '';
+  try {
+    for await (const chunk of res.body) {
+      text += chunk.toString();
+      if (text.length > MAX_ERROR_BODY) break;
+    }
+  } catch {
+    // The body is only used for the message; a broken one still yields an error with the status.
+  }
+  res.body.destroy();
+  const upstreamMessage = redactSecrets(extractMessage(text) ?? `HTTP ${res.statusCode}`, secrets);
+  const retryAfter = res.headers['retry-after'];
+  return upstreamError(provider, res.statusCode, upstreamMessage, typeof retryAfter === 'string' ? retryAfter : undefined);
+}
+
+/**
+ * An upstream's error answer as the gateway reports it: the upstream's status and message are kept.
+ * Errors the caller can fix (400, 404, 409, 413, 422) and rate limits (429) keep their status;
+ * everything else (401/403: the gateway's own credentials are wrong; 5xx) is a 502.
+ */
+export function upstreamError(provider: string, status: number, message: string, retryAfter?: string): GatewayError {
+  const passThrough = status === 400 || status === 404 || status === 409 || status === 413 || status === 422 || status === 429;
+  return new GatewayError(passThrough ? status : 502, `Upstream ${provider} returned ${status}: ${message}`, {
+    type: passThrough ? undefined : 'upstream_error',
+    code: status === 429 ? 'upstream_rate_limited' : 'upstream_error',
+    upstreamStatus: status,
+    headers: status === 429 && retryAfter ? { 'retry-after': retryAfter } : undefined,
+  });
+}
+
+function extractMessage(text: string): string | undefined {
+  if (!text) return undefined;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const error = body.error as Record<string, unknown> | string | undefined;
+    if (typeof error === 'string') return error;
+    if (error && typeof error.message === 'string') return error.message;
+    if (typeof body.message === 'string') return body.message;
+    if (typeof body.detail === 'string') return body.detail;
+  } catch {
+    // Not JSON: fall through to the raw text.
+  }
+  return text.slice(0, 500);
+}

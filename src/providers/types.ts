@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type {
+  ChatChunk,
+  ChatRequest,
+  ChatResponse,
+  CompletionChunk,
+  CompletionRequest,
+  CompletionResponse,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+} from '../core/types.js';
+
+/** What a provider call gets besides the request: the model to use, cancellation and the time budget. */
+export interface CallOptions {
+  /** The provider's own model name (from the endpoint's `model.name`). */
+  model: string;
+  /** Aborted when the client disconnects or the endpoint's timeout passes. */
+  signal: AbortSignal;
+  /** Upper bound on the wait for the upstream's first byte and on any pause within its answer. */
+  timeoutMs: number;
+  requestId: string;
+}
+
+/**
+ * A provider client maps canonical requests to one upstream API and back.
+ * Stream methods resolve once the upstream has answered with its headers, so an upstream error
+ * before the first byte rejects the promise (and can be retried or reported as a normal error);
+ * the returned iterable then yields canonical chunks as they arrive.
+ */
+export interface ProviderClient {
+  chat(req: ChatRequest, opts: CallOptions): Promise<ChatResponse>;
+  chatStream(req: ChatRequest, opts: CallOptions): Promise<AsyncIterable<ChatChunk>>;
+  /** Providers without a native completions API leave these out; the pipeline serves completions through chat. */
+  completions?(req: CompletionRequest, opts: CallOptions): Promise<CompletionResponse>;
+  completionsStream?(req: CompletionRequest, opts: CallOptions): Promise<AsyncIterable<CompletionChunk>>;
+  embeddings?(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse>;
+}
+
+export interface ProviderDefinition<Config = Record<string, unknown>> {
+  /** The name written in `model.provider`. */
+  name: string;
+  /** One line for docs and the JSON Schema. */
+  description: string;
+  /** Validates `model.config` (secrets already resolved). Keys use MLflow's names where MLflow has them. */
+  configSchema: z.ZodType<Config>;
+  /** Config keys that hold secrets: redacted from logs and never echoed in errors. */
+  secretKeys: readonly string[];
+  create(model: { name: string; config: Config }): ProviderClient;
+}

@@ -1,0 +1,56 @@
+// Builds the Fastify app from a gateway state. Routes read `state.current` per request, so a
+// config reload (GatewayState.swap) takes effect between requests without re-registering routes.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { GatewayError } from './core/errors.js';
+import type { GatewayState } from './core/runtime.js';
+import { beginRequest, sendError } from './surfaces/http.js';
+import { registerHealth } from './surfaces/health.js';
+import { registerOpenAI } from './surfaces/openai/routes.js';
+
+export interface ServerOptions {
+  state: GatewayState;
+  log: Logger;
+  bodyLimit: number;
+}
+
+export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+
+  // Plain JSON.parse is faster than the default secure parser; request bodies are only read as
+  // data (never merged into prototypes), so "__proto__" keys are harmless own properties.
+  // Any content type is read as JSON: `curl -d` sends form encoding by default.
+  const parseJson = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    if (body.length === 0) return done(new GatewayError(400, 'The request body is empty; send a JSON object', { code: 'invalid_body' }));
+    try {
+      done(null, JSON.parse(body));
+    } catch (err) {
+      done(new GatewayError(400, `The request body is not valid JSON: ${(err as Error).message}`, { code: 'invalid_json' }));
+    }
+  };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
+
+  app.setErrorHandler((err, request, reply) => {
+    const ctx = beginRequest(request, reply, log);
+    const e = err as Error & { code?: string; statusCode?: number };
+    if (e instanceof GatewayError) return sendError(reply, ctx, e);
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, ctx, new GatewayError(413, `The request body is larger than the limit of ${bodyLimit} bytes`, { code: 'request_too_large' }));
+    }
+    if (typeof e.statusCode === 'number' && e.statusCode < 500) {
+      return sendError(reply, ctx, new GatewayError(e.statusCode, e.message, { code: 'invalid_request' }));
+    }
+    log.error({ err: { message: e.message, stack: e.stack } }, 'unhandled error');
+    sendError(reply, ctx, e);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const ctx = beginRequest(request, reply, log);
+    sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_path' }));
+  });
+
+  registerHealth(app, state);
+  registerOpenAI(app, state, log);
+  return app;
+}

@@ -1,0 +1,139 @@
+// What every surface does around the pipeline: the gateway's response headers, error bodies,
+// SSE writing with backpressure, client-disconnect aborts and the access log line.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { RequestContext } from '../core/context.js';
+import { asGatewayError, type GatewayError } from '../core/errors.js';
+
+/** Starts a request: creates its context, aborts upstream work if the client goes away, logs when done. */
+export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: Logger): RequestContext {
+  const ctx = new RequestContext(request.ip);
+  const res = reply.raw;
+  res.once('close', () => {
+    if (!res.writableFinished) ctx.controller.abort();
+    accessLog(log, request, res.statusCode, ctx, !res.writableFinished);
+  });
+  return ctx;
+}
+
+export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-gatehouse-request-id': ctx.id,
+    'x-gatehouse-overhead-ms': ctx.overheadMs().toFixed(3),
+  };
+  if (ctx.endpoint) headers['x-gatehouse-endpoint'] = ctx.endpoint;
+  if (ctx.route) headers['x-gatehouse-route'] = ctx.route;
+  return headers;
+}
+
+export function sendJson(reply: FastifyReply, ctx: RequestContext, body: unknown, status = 200): void {
+  const payload = JSON.stringify(body);
+  reply.raw.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...gatewayHeaders(ctx) });
+  reply.raw.end(payload);
+  reply.hijack();
+}
+
+/** Renders an error: OpenAI's shape by default; a surface may add fields (MLflow's `detail`). */
+export function sendError(reply: FastifyReply, ctx: RequestContext, err: unknown, shape: (e: GatewayError) => unknown = (e) => e.toBody()): void {
+  const error = asGatewayError(err);
+  ctx.errorCode = error.code ?? error.type;
+  if (reply.raw.headersSent) return;
+  const payload = JSON.stringify(shape(error));
+  reply.raw.writeHead(error.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...error.headers,
+    ...gatewayHeaders(ctx),
+  });
+  reply.raw.end(payload);
+  reply.hijack();
+}
+
+/**
+ * Streams `source` as Server-Sent Events, chunk by chunk. The first chunk is awaited before the
+ * headers go out, so an upstream failure before the first byte is still a normal JSON error.
+ * A failure after streaming began ends the stream with an error event.
+ */
+export async function sendSse<T>(
+  reply: FastifyReply,
+  ctx: RequestContext,
+  source: AsyncIterable<T>,
+  render: (item: T) => string,
+  opts: { done?: boolean; errorEvent?: (e: GatewayError) => unknown } = {},
+): Promise<void> {
+  const res = reply.raw;
+  const iterator = source[Symbol.asyncIterator]();
+  let first: IteratorResult<T>;
+  try {
+    first = await iterator.next();
+  } catch (err) {
+    await iterator.return?.();
+    return sendError(reply, ctx, err);
+  }
+  reply.hijack();
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...gatewayHeaders(ctx),
+  });
+  try {
+    let next = first;
+    while (!next.done) {
+      if (ctx.ttftMs === undefined) ctx.ttftMs = ctx.elapsedMs();
+      if (!res.write(`data: ${render(next.value)}\n\n`)) await drained(res, ctx.signal);
+      if (ctx.signal.aborted) return;
+      next = await iterator.next();
+    }
+    if (opts.done !== false) res.write('data: [DONE]\n\n');
+  } catch (err) {
+    const error = asGatewayError(err);
+    ctx.errorCode = error.code ?? error.type;
+    if (!ctx.signal.aborted) res.write(`data: ${JSON.stringify(opts.errorEvent ? opts.errorEvent(error) : error.toBody())}\n\n`);
+  } finally {
+    await iterator.return?.();
+    res.end();
+  }
+}
+
+function drained(res: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: RequestContext, aborted: boolean): void {
+  if (!log.isLevelEnabled('info')) return;
+  log.info(
+    {
+      msg: 'request',
+      request_id: ctx.id,
+      method: request.method,
+      path: request.routeOptions.url ?? request.url,
+      status: aborted ? 499 : status,
+      endpoint: ctx.endpoint,
+      route: ctx.route,
+      provider: ctx.provider,
+      model: ctx.model,
+      stream: ctx.stream,
+      latency_ms: round(ctx.elapsedMs()),
+      upstream_ms: round(ctx.upstreamMs),
+      overhead_ms: round(ctx.overheadMs()),
+      ttft_ms: ctx.ttftMs === undefined ? undefined : round(ctx.ttftMs),
+      prompt_tokens: ctx.usage?.prompt_tokens,
+      completion_tokens: ctx.usage?.completion_tokens,
+      total_tokens: ctx.usage?.total_tokens,
+      error: ctx.errorCode,
+      client_ip: request.ip,
+    },
+  );
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
