@@ -4,8 +4,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
+import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
 import { registerHealth } from './surfaces/health.js';
+import { registerMlflow } from './surfaces/mlflow/routes.js';
 import { registerOpenAI } from './surfaces/openai/routes.js';
 
 export interface ServerOptions {
@@ -33,24 +35,30 @@ export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyIn
 
   app.setErrorHandler((err, request, reply) => {
     const ctx = beginRequest(request, reply, log);
+    const shape = request.routeOptions.config.errorShape;
     const e = err as Error & { code?: string; statusCode?: number };
-    if (e instanceof GatewayError) return sendError(reply, ctx, e);
+    if (e instanceof GatewayError) return sendError(reply, ctx, e, shape);
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, ctx, new GatewayError(413, `The request body is larger than the limit of ${bodyLimit} bytes`, { code: 'request_too_large' }));
+      return sendError(reply, ctx, new GatewayError(413, `The request body is larger than the limit of ${bodyLimit} bytes`, { code: 'request_too_large' }), shape);
     }
     if (typeof e.statusCode === 'number' && e.statusCode < 500) {
-      return sendError(reply, ctx, new GatewayError(e.statusCode, e.message, { code: 'invalid_request' }));
+      return sendError(reply, ctx, new GatewayError(e.statusCode, e.message, { code: 'invalid_request' }), shape);
     }
     log.error({ err: { message: e.message, stack: e.stack } }, 'unhandled error');
-    sendError(reply, ctx, e);
+    sendError(reply, ctx, e, shape);
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
     const ctx = beginRequest(request, reply, log);
-    sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_path' }));
+    const path = request.url.split('?')[0];
+    // Config-declared paths change on reload, so they are looked up per request instead of registered as routes.
+    const target = state.current.paths.get(path);
+    if (target) return serveCustomPath(ctx, target, path, request, reply);
+    sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${path}`, { code: 'unknown_path' }));
   });
 
   registerHealth(app, state);
   registerOpenAI(app, state, log);
+  registerMlflow(app, state, log);
   return app;
 }

@@ -63,8 +63,8 @@ export async function chat(ctx: RequestContext, target: Target, req: ChatRequest
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   const endpoint = admit(ctx, target);
   ctx.stream = true;
-  const upstream = await ctx.upstream(endpoint.client.chatStream(req, callOptions(ctx, endpoint)));
-  return timed(ctx, upstream);
+  const upstream = await ctx.upstream(endpoint.client.chatStream(withStreamUsage(req), callOptions(ctx, endpoint)));
+  return timed(ctx, upstream, wantsUsage(req));
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
@@ -75,7 +75,7 @@ export async function completions(ctx: RequestContext, target: Target, req: Comp
   if (client.completions) {
     res = await ctx.upstream(client.completions(req, opts));
   } else {
-    const prompts = promptList(req.prompt);
+    const prompts = textPrompts(req.prompt, endpoint);
     const parts = await ctx.upstream(Promise.all(prompts.map((p) => client.chat(completionToChat(req, p), opts).then(chatToCompletion))));
     res = mergeCompletions(parts);
   }
@@ -88,11 +88,12 @@ export async function completionsStream(ctx: RequestContext, target: Target, req
   ctx.stream = true;
   const opts = callOptions(ctx, endpoint);
   const client: ProviderClient = endpoint.client;
-  if (client.completionsStream) return timed(ctx, await ctx.upstream(client.completionsStream(req, opts)));
-  const prompts = promptList(req.prompt);
+  const upstreamReq = withStreamUsage(req);
+  if (client.completionsStream) return timed(ctx, await ctx.upstream(client.completionsStream(upstreamReq, opts)), wantsUsage(req));
+  const prompts = textPrompts(req.prompt, endpoint);
   if (prompts.length !== 1) throw new GatewayError(400, 'Streaming supports one prompt per request on this endpoint', { param: 'prompt', code: 'invalid_value' });
-  const chunks = await ctx.upstream(client.chatStream(completionToChat(req, prompts[0]), opts));
-  return mapStream(timed(ctx, chunks), chatChunkToCompletion);
+  const chunks = await ctx.upstream(client.chatStream(completionToChat(upstreamReq, prompts[0]), opts));
+  return mapStream(timed(ctx, chunks, wantsUsage(req)), chatChunkToCompletion);
 }
 
 export async function embeddings(ctx: RequestContext, target: Target, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
@@ -106,19 +107,40 @@ export async function embeddings(ctx: RequestContext, target: Target, req: Embed
   return res;
 }
 
-function promptList(prompt: string | string[]): string[] {
-  return Array.isArray(prompt) ? prompt : [prompt];
+/** The prompts of a completions request served through chat, which can only take text. */
+function textPrompts(prompt: CompletionRequest['prompt'], endpoint: EndpointRuntime): string[] {
+  const prompts: unknown[] = Array.isArray(prompt) ? prompt : [prompt];
+  if (prompts.every((p): p is string => typeof p === 'string')) return prompts;
+  throw new GatewayError(400, `Endpoint '${endpoint.name}' takes text prompts only: its provider ${endpoint.provider} serves completions through chat`, {
+    param: 'prompt',
+    code: 'invalid_value',
+  });
 }
 
-/** Books the wait for each upstream chunk as upstream time and keeps the usage the stream reports. */
-async function* timed<T extends { usage?: Usage | null }>(ctx: RequestContext, source: AsyncIterable<T>): AsyncGenerator<T> {
+const wantsUsage = (req: ChatRequest | CompletionRequest) => req.stream_options?.include_usage === true;
+
+/** Streams always ask the upstream for usage, so every request is accounted; `timed` hides it again if the client did not ask. */
+function withStreamUsage<R extends ChatRequest | CompletionRequest>(req: R): R {
+  return wantsUsage(req) ? req : { ...req, stream_options: { ...req.stream_options, include_usage: true } };
+}
+
+/**
+ * Books the wait for each upstream chunk as upstream time and keeps the usage the stream reports.
+ * Without `passUsage` the usage-only chunk is dropped and `usage` left off the others, as the client asked.
+ */
+async function* timed<T extends { usage?: Usage | null; choices: unknown[] }>(ctx: RequestContext, source: AsyncIterable<T>, passUsage: boolean): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   try {
     while (true) {
       const next = await ctx.upstream(iterator.next());
       if (next.done) return;
-      if (next.value.usage) ctx.usage = next.value.usage;
-      yield next.value;
+      const chunk = next.value;
+      if (chunk.usage) ctx.usage = chunk.usage;
+      if (!passUsage && chunk.usage !== undefined) {
+        if (chunk.choices.length === 0) continue;
+        chunk.usage = undefined;
+      }
+      yield chunk;
     }
   } finally {
     await iterator.return?.();

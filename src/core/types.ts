@@ -86,7 +86,8 @@ export interface ChatChunk {
 
 export interface CompletionRequest {
   model?: string;
-  prompt: string | string[];
+  /** Text, texts, token ids, or lists of token ids (as OpenAI's API takes them). */
+  prompt: string | string[] | number[] | number[][];
   stream?: boolean;
   stream_options?: { include_usage?: boolean } | null;
   max_tokens?: number;

@@ -45,6 +45,15 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<Dispatcher.
   throw await upstreamStatusError(res, req.provider, req.secrets);
 }
 
+/**
+ * Stops reading an upstream body and frees its connection. undici's body emits an "aborted"
+ * error when destroyed; with no listener that error would crash the process.
+ */
+export function discardBody(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 /** Reads a JSON body, turning a read failure (timeout, reset) into a GatewayError. */
 export async function readJson<T>(res: Dispatcher.ResponseData, provider: string, signal: AbortSignal): Promise<T> {
   let text: string;
@@ -93,10 +102,10 @@ async function upstreamStatusError(res: Dispatcher.ResponseData, provider: strin
   } catch {
     // The body is only used for the message; a broken one still yields an error with the status.
   }
-  res.body.destroy();
-  const upstreamMessage = redactSecrets(extractMessage(text) ?? `HTTP ${res.statusCode}`, secrets);
+  discardBody(res.body);
+  const { message, param } = parseErrorBody(text);
   const retryAfter = res.headers['retry-after'];
-  return upstreamError(provider, res.statusCode, upstreamMessage, typeof retryAfter === 'string' ? retryAfter : undefined);
+  return upstreamError(provider, res.statusCode, redactSecrets(message ?? `HTTP ${res.statusCode}`, secrets), typeof retryAfter === 'string' ? retryAfter : undefined, param);
 }
 
 /**
@@ -104,27 +113,30 @@ async function upstreamStatusError(res: Dispatcher.ResponseData, provider: strin
  * Errors the caller can fix (400, 404, 409, 413, 422) and rate limits (429) keep their status;
  * everything else (401/403: the gateway's own credentials are wrong; 5xx) is a 502.
  */
-export function upstreamError(provider: string, status: number, message: string, retryAfter?: string): GatewayError {
+export function upstreamError(provider: string, status: number, message: string, retryAfter?: string, param?: string): GatewayError {
   const passThrough = status === 400 || status === 404 || status === 409 || status === 413 || status === 422 || status === 429;
   return new GatewayError(passThrough ? status : 502, `Upstream ${provider} returned ${status}: ${message}`, {
     type: passThrough ? undefined : 'upstream_error',
     code: status === 429 ? 'upstream_rate_limited' : 'upstream_error',
+    // The field an upstream blames is the client's to fix only when the status is passed on.
+    param: passThrough ? param : undefined,
     upstreamStatus: status,
     headers: status === 429 && retryAfter ? { 'retry-after': retryAfter } : undefined,
   });
 }
 
-function extractMessage(text: string): string | undefined {
-  if (!text) return undefined;
+/** The message and blamed parameter of an error body: OpenAI's {error: {message, param}}, or common variants. */
+function parseErrorBody(text: string): { message?: string; param?: string } {
+  if (!text) return {};
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const error = body.error as Record<string, unknown> | string | undefined;
-    if (typeof error === 'string') return error;
-    if (error && typeof error.message === 'string') return error.message;
-    if (typeof body.message === 'string') return body.message;
-    if (typeof body.detail === 'string') return body.detail;
+    if (typeof error === 'string') return { message: error };
+    if (error && typeof error.message === 'string') return { message: error.message, param: typeof error.param === 'string' ? error.param : undefined };
+    if (typeof body.message === 'string') return { message: body.message };
+    if (typeof body.detail === 'string') return { message: body.detail };
   } catch {
     // Not JSON: fall through to the raw text.
   }
-  return text.slice(0, 500);
+  return { message: text.slice(0, 500) };
 }

@@ -2,6 +2,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.js';
+import { discardBody } from './http.js';
 
 export interface SseEvent {
   event?: string;
@@ -39,6 +40,6 @@ export async function* readSseJson(
     throw err instanceof GatewayError ? err : onError(err);
   } finally {
     // Stops the upstream transfer when the consumer stops early (client gone, error).
-    body.destroy();
+    discardBody(body);
   }
 }

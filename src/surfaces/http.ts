@@ -5,6 +5,18 @@ import type { Logger } from 'pino';
 import { RequestContext } from '../core/context.js';
 import { asGatewayError, type GatewayError } from '../core/errors.js';
 
+/** Renders an error as a response body. OpenAI's shape by default; a surface may add fields (MLflow's `detail`). */
+export type ErrorShape = (e: GatewayError) => unknown;
+
+export const openAIErrorBody: ErrorShape = (e) => e.toBody();
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error body of this route's surface, also used for errors Fastify raises before the handler (bad JSON, too large). */
+    errorShape?: ErrorShape;
+  }
+}
+
 /** Starts a request: creates its context, aborts upstream work if the client goes away, logs when done. */
 export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: Logger): RequestContext {
   const ctx = new RequestContext(request.ip);
@@ -33,8 +45,7 @@ export function sendJson(reply: FastifyReply, ctx: RequestContext, body: unknown
   reply.hijack();
 }
 
-/** Renders an error: OpenAI's shape by default; a surface may add fields (MLflow's `detail`). */
-export function sendError(reply: FastifyReply, ctx: RequestContext, err: unknown, shape: (e: GatewayError) => unknown = (e) => e.toBody()): void {
+export function sendError(reply: FastifyReply, ctx: RequestContext, err: unknown, shape: ErrorShape = openAIErrorBody): void {
   const error = asGatewayError(err);
   ctx.errorCode = error.code ?? error.type;
   if (reply.raw.headersSent) return;
@@ -52,14 +63,15 @@ export function sendError(reply: FastifyReply, ctx: RequestContext, err: unknown
 /**
  * Streams `source` as Server-Sent Events, chunk by chunk. The first chunk is awaited before the
  * headers go out, so an upstream failure before the first byte is still a normal JSON error.
- * A failure after streaming began ends the stream with an error event.
+ * A failure after streaming began ends the stream with an error event. `done: false` leaves out
+ * OpenAI's closing `data: [DONE]` (MLflow's streams just end).
  */
 export async function sendSse<T>(
   reply: FastifyReply,
   ctx: RequestContext,
   source: AsyncIterable<T>,
   render: (item: T) => string,
-  opts: { done?: boolean; errorEvent?: (e: GatewayError) => unknown } = {},
+  opts: { done?: boolean; errorShape?: ErrorShape } = {},
 ): Promise<void> {
   const res = reply.raw;
   const iterator = source[Symbol.asyncIterator]();
@@ -68,7 +80,7 @@ export async function sendSse<T>(
     first = await iterator.next();
   } catch (err) {
     await iterator.return?.();
-    return sendError(reply, ctx, err);
+    return sendError(reply, ctx, err, opts.errorShape);
   }
   reply.hijack();
   res.writeHead(200, {
@@ -90,7 +102,7 @@ export async function sendSse<T>(
   } catch (err) {
     const error = asGatewayError(err);
     ctx.errorCode = error.code ?? error.type;
-    if (!ctx.signal.aborted) res.write(`data: ${JSON.stringify(opts.errorEvent ? opts.errorEvent(error) : error.toBody())}\n\n`);
+    if (!ctx.signal.aborted) res.write(`data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
   } finally {
     await iterator.return?.();
     res.end();
@@ -116,7 +128,8 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       msg: 'request',
       request_id: ctx.id,
       method: request.method,
-      path: request.routeOptions.url ?? request.url,
+      // The route pattern, or the bare path: a query string may carry secrets.
+      path: request.routeOptions.url ?? request.url.split('?')[0],
       status: aborted ? 499 : status,
       endpoint: ctx.endpoint,
       route: ctx.route,

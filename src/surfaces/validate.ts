@@ -67,24 +67,27 @@ export function checkChat(body: Body): ChatRequest {
 export function checkCompletion(body: Body): CompletionRequest {
   const prompt = body.prompt;
   if (prompt === undefined) throw badRequest("Missing required parameter: 'prompt'", 'prompt', 'missing_required_parameter');
-  if (typeof prompt !== 'string' && !(Array.isArray(prompt) && prompt.length > 0 && prompt.every((p) => typeof p === 'string'))) {
-    throw badRequest("'prompt' must be a string or a non-empty list of strings", 'prompt');
-  }
+  if (!isTextOrTokens(prompt)) throw badRequest("'prompt' must be a string, a non-empty list of strings, or token arrays", 'prompt');
   checkCommon(body);
   return body as CompletionRequest;
+}
+
+/** OpenAI's text-or-tokens input: a string, strings, token ids, or lists of token ids (prompt, input). */
+function isTextOrTokens(value: unknown): boolean {
+  return (
+    typeof value === 'string' ||
+    (Array.isArray(value) &&
+      value.length > 0 &&
+      (value.every((x) => typeof x === 'string') ||
+        value.every((x) => typeof x === 'number') ||
+        value.every((x) => Array.isArray(x) && x.every((t) => typeof t === 'number'))))
+  );
 }
 
 export function checkEmbeddings(body: Body): EmbeddingsRequest {
   const input = body.input;
   if (input === undefined) throw badRequest("Missing required parameter: 'input'", 'input', 'missing_required_parameter');
-  const ok =
-    typeof input === 'string' ||
-    (Array.isArray(input) &&
-      input.length > 0 &&
-      (input.every((x) => typeof x === 'string') ||
-        input.every((x) => typeof x === 'number') ||
-        input.every((x) => Array.isArray(x) && x.every((t) => typeof t === 'number'))));
-  if (!ok) throw badRequest("'input' must be a string, a non-empty list of strings, or token arrays", 'input');
+  if (!isTextOrTokens(input)) throw badRequest("'input' must be a string, a non-empty list of strings, or token arrays", 'input');
   if (body.encoding_format !== undefined && body.encoding_format !== 'float' && body.encoding_format !== 'base64') {
     throw badRequest("'encoding_format' must be 'float' or 'base64'", 'encoding_format');
   }

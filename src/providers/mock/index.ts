@@ -11,11 +11,14 @@ import { upstreamError } from '../http.js';
 import type { CallOptions, ProviderClient, ProviderDefinition } from '../types.js';
 import { countPromptTokens, embedText, messageText, replyText, tokenize } from './text.js';
 
+/** The longest vector the mock makes (a request's `dimensions` included): bounds the work one request can ask for. */
+const MAX_DIMENSIONS = 8192;
+
 const configSchema = z.strictObject({
   response: z.string().optional().meta({ description: 'Fixed reply text. By default the mock answers "This is a mock response to: <last user message>".' }),
   ttft: duration('Delay before the first token (stream) or before the whole answer (non-stream). Default 0.').optional(),
   token_delay: duration('Delay between streamed tokens; non-stream answers wait for the whole generation. Default 0.').optional(),
-  embedding_dimensions: z.int().min(1).max(8192).default(256).meta({ description: 'Length of the embedding vectors. Default 256.' }),
+  embedding_dimensions: z.int().min(1).max(MAX_DIMENSIONS).default(256).meta({ description: 'Length of the embedding vectors. Default 256.' }),
   error_rate: z.number().min(0).max(1).default(0).meta({ description: 'Share of requests (0..1) answered with error_status instead of an answer.' }),
   error_status: z.int().min(400).max(599).default(500).meta({ description: 'HTTP status of injected errors. Default 500.' }),
   error_message: z.string().default('Injected mock failure').meta({ description: 'Message of injected errors.' }),
@@ -93,12 +96,17 @@ class MockClient implements ProviderClient {
 
   async embeddings(req: EmbeddingsRequest, call: CallOptions): Promise<EmbeddingsResponse> {
     await this.injectFailures(call);
-    const inputs = Array.isArray(req.input) ? req.input : [req.input];
+    const dimensions = req.dimensions ?? this.config.embedding_dimensions;
+    if (dimensions > MAX_DIMENSIONS) {
+      throw upstreamError('mock', 400, `'dimensions' must be at most ${MAX_DIMENSIONS}`, undefined, 'dimensions');
+    }
+    // A list of numbers is one input given as token ids, not several inputs.
+    const inputs = typeof req.input === 'string' || typeof req.input[0] === 'number' ? [req.input] : req.input;
     let promptTokens = 0;
     const data = inputs.map((input, index) => {
       const text = typeof input === 'string' ? input : JSON.stringify(input);
       promptTokens += typeof input === 'string' ? tokenize(input).length : Array.isArray(input) ? input.length : 1;
-      return { object: 'embedding' as const, index, embedding: embedText(text, req.dimensions ?? this.config.embedding_dimensions) };
+      return { object: 'embedding' as const, index, embedding: embedText(text, dimensions) };
     });
     await this.wait(this.config.ttft ?? 0, call);
     return { object: 'list', data, model: call.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };

@@ -2,6 +2,7 @@
 // TGI's Messages API, Together, Groq, DeepSeek, ...). Requests are already in the canonical
 // (OpenAI) shape, so the work is: set the upstream model, send, and read JSON or SSE back.
 import { GatewayError } from '../../core/errors.js';
+import { redactSecrets } from '../../core/redact.js';
 import type {
   ChatChunk,
   ChatRequest,
@@ -12,7 +13,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
 } from '../../core/types.js';
-import { readJson, transportError, upstreamRequest } from '../http.js';
+import { discardBody, readJson, transportError, upstreamRequest } from '../http.js';
 import { readSseJson } from '../sse.js';
 import type { CallOptions, ProviderClient } from '../types.js';
 
@@ -22,6 +23,8 @@ export interface OpenAICompatibleOptions {
   baseUrl: string;
   headers: Record<string, string>;
   secrets: readonly string[];
+  /** False for servers that refuse `stream_options`: it is then left out, and streams report no usage. */
+  streamUsage?: boolean;
 }
 
 export class OpenAICompatibleClient implements ProviderClient {
@@ -38,7 +41,7 @@ export class OpenAICompatibleClient implements ProviderClient {
   }
 
   chatStream(req: ChatRequest, call: CallOptions): Promise<AsyncIterable<ChatChunk>> {
-    return this.stream<ChatChunk>('/chat/completions', { ...req, model: call.model, stream: true }, call);
+    return this.stream<ChatChunk>('/chat/completions', this.streamBody(req, call), call);
   }
 
   completions(req: CompletionRequest, call: CallOptions): Promise<CompletionResponse> {
@@ -46,11 +49,17 @@ export class OpenAICompatibleClient implements ProviderClient {
   }
 
   completionsStream(req: CompletionRequest, call: CallOptions): Promise<AsyncIterable<CompletionChunk>> {
-    return this.stream<CompletionChunk>('/completions', { ...req, model: call.model, stream: true }, call);
+    return this.stream<CompletionChunk>('/completions', this.streamBody(req, call), call);
   }
 
   embeddings(req: EmbeddingsRequest, call: CallOptions): Promise<EmbeddingsResponse> {
     return this.json<EmbeddingsResponse>('/embeddings', { ...req, model: call.model }, call);
+  }
+
+  private streamBody(req: ChatRequest | CompletionRequest, call: CallOptions): object {
+    const body = { ...req, model: call.model, stream: true };
+    if (this.opts.streamUsage === false) delete body.stream_options;
+    return body;
   }
 
   private async json<T>(path: string, body: object, call: CallOptions): Promise<T> {
@@ -60,13 +69,19 @@ export class OpenAICompatibleClient implements ProviderClient {
 
   private async stream<T>(path: string, body: object, call: CallOptions): Promise<AsyncIterable<T>> {
     const res = await upstreamRequest(this.request(path, body, call, 'text/event-stream'));
-    const provider = this.opts.provider;
+    const { provider, secrets } = this.opts;
+    // A JSON answer to a stream request holds no events: passing it on would be an empty, "complete" stream.
+    if (String(res.headers['content-type'] ?? '').includes('json')) {
+      discardBody(res.body);
+      throw new GatewayError(502, `Upstream ${provider} answered a stream request with JSON instead of an event stream`, { code: 'upstream_invalid_response' });
+    }
     const events = readSseJson(res.body, provider, (err) => transportError(err, provider, call.signal));
     return (async function* () {
       for await (const { data } of events) {
         const error = (data as { error?: { message?: string } }).error;
         if (error) {
-          throw new GatewayError(502, `Upstream ${provider} failed mid-stream: ${error.message ?? 'unknown error'}`, { code: 'upstream_error' });
+          const message = redactSecrets(error.message ?? 'unknown error', secrets);
+          throw new GatewayError(502, `Upstream ${provider} failed mid-stream: ${message}`, { code: 'upstream_error' });
         }
         yield data as T;
       }

@@ -19,6 +19,9 @@ const configSchema = z
       description: 'MLflow compatibility: "openai" (the default). Azure OpenAI ("azure", "azuread") is served by the azure-openai provider.',
     }),
     headers: z.record(z.string(), z.string()).optional().meta({ description: 'Extra HTTP headers sent to the upstream on every request.' }),
+    stream_usage: z.boolean().default(true).meta({
+      description: 'Ask the upstream for token usage on every stream (stream_options.include_usage), so streamed requests are accounted. Set false for servers that refuse stream_options.',
+    }),
   })
   .refine((c) => c.openai_api_key !== undefined || c.openai_api_base !== undefined, {
     message: 'openai_api_key is required when openai_api_base is not set (api.openai.com needs a key)',
@@ -42,6 +45,7 @@ export const openaiProvider: ProviderDefinition<OpenAIConfig> = {
       baseUrl: config.openai_api_base ?? DEFAULT_BASE,
       headers,
       secrets: config.openai_api_key ? [config.openai_api_key] : [],
+      streamUsage: config.stream_usage,
     });
   },
 };

@@ -6,21 +6,40 @@ import type { RequestContext } from '../../core/context.js';
 import { notFound } from '../../core/errors.js';
 import * as pipeline from '../../core/pipeline.js';
 import type { GatewayState, Target } from '../../core/runtime.js';
-import type { EndpointType } from '../../core/types.js';
-import { beginRequest, sendError, sendJson, sendSse } from '../http.js';
+import type { CompletionChunk, EndpointType } from '../../core/types.js';
+import { beginRequest, openAIErrorBody, sendError, sendJson, sendSse, type ErrorShape } from '../http.js';
 import { checkChat, checkCompletion, checkEmbeddings, requireModel, requireObject } from '../validate.js';
 
-type Handler = (ctx: RequestContext, target: Target, body: Record<string, unknown>, reply: FastifyReply) => Promise<void>;
+/**
+ * How a surface writes what the shared handlers produce. The handlers serve the OpenAI surface and
+ * MLflow's invocations alike (the payloads are the same); only streams and error bodies differ.
+ */
+export interface ResponseStyle {
+  /** Close streams with `data: [DONE]` (OpenAI) or just end them (MLflow). */
+  doneMarker: boolean;
+  /** The `object` of streamed completion chunks: OpenAI's "text_completion", MLflow's "text_completion_chunk". */
+  completionChunkObject: string;
+  errorShape: ErrorShape;
+}
 
-export const serveChat: Handler = async (ctx, target, body, reply) => {
+export const OPENAI_STYLE: ResponseStyle = { doneMarker: true, completionChunkObject: 'text_completion', errorShape: openAIErrorBody };
+
+export type Handler = (ctx: RequestContext, target: Target, body: Record<string, unknown>, reply: FastifyReply, style?: ResponseStyle) => Promise<void>;
+
+const streamOptions = (style: ResponseStyle) => ({ done: style.doneMarker, errorShape: style.errorShape });
+
+export const serveChat: Handler = async (ctx, target, body, reply, style = OPENAI_STYLE) => {
   const req = checkChat(body);
-  if (req.stream) return sendSse(reply, ctx, await pipeline.chatStream(ctx, target, req), JSON.stringify);
+  if (req.stream) return sendSse(reply, ctx, await pipeline.chatStream(ctx, target, req), JSON.stringify, streamOptions(style));
   sendJson(reply, ctx, await pipeline.chat(ctx, target, req));
 };
 
-export const serveCompletions: Handler = async (ctx, target, body, reply) => {
+export const serveCompletions: Handler = async (ctx, target, body, reply, style = OPENAI_STYLE) => {
   const req = checkCompletion(body);
-  if (req.stream) return sendSse(reply, ctx, await pipeline.completionsStream(ctx, target, req), JSON.stringify);
+  if (req.stream) {
+    const render = (chunk: CompletionChunk) => JSON.stringify({ ...chunk, object: style.completionChunkObject });
+    return sendSse(reply, ctx, await pipeline.completionsStream(ctx, target, req), render, streamOptions(style));
+  }
   sendJson(reply, ctx, await pipeline.completions(ctx, target, req));
 };
 
@@ -28,20 +47,27 @@ export const serveEmbeddings: Handler = async (ctx, target, body, reply) => {
   sendJson(reply, ctx, await pipeline.embeddings(ctx, target, checkEmbeddings(body)));
 };
 
+/** The handler for each API type, for surfaces where the target's type picks the payload (MLflow invocations, custom paths). */
+export const HANDLERS: Record<EndpointType, Handler> = {
+  'llm/v1/chat': serveChat,
+  'llm/v1/completions': serveCompletions,
+  'llm/v1/embeddings': serveEmbeddings,
+};
+
 export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: Logger): void {
-  const route = (type: EndpointType, handler: Handler) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const route = (type: EndpointType) => async (request: FastifyRequest, reply: FastifyReply) => {
     const ctx = beginRequest(request, reply, log);
     try {
       const body = requireObject(request.body);
       const target = pipeline.resolveTarget(state.current, requireModel(body), type);
-      await handler(ctx, target, body, reply);
+      await HANDLERS[type](ctx, target, body, reply);
     } catch (err) {
       sendError(reply, ctx, err);
     }
   };
-  app.post('/v1/chat/completions', route('llm/v1/chat', serveChat));
-  app.post('/v1/completions', route('llm/v1/completions', serveCompletions));
-  app.post('/v1/embeddings', route('llm/v1/embeddings', serveEmbeddings));
+  app.post('/v1/chat/completions', route('llm/v1/chat'));
+  app.post('/v1/completions', route('llm/v1/completions'));
+  app.post('/v1/embeddings', route('llm/v1/embeddings'));
 
   app.get('/v1/models', async (request, reply) => {
     const ctx = beginRequest(request, reply, log);
