@@ -2,6 +2,12 @@
 // latency of one request at a time (where a gateway's own overhead is not hidden by queueing), and
 // the time to first token of streamed completions. autocannon's histogram has 1 ms resolution,
 // too coarse for sub-millisecond overheads, hence this loop.
+//
+// Paired baseline: on a 2-core machine shared with other work, latency drifts by more than a
+// gateway's overhead from one minute to the next. So while a gateway is measured, every request
+// through it is paired with one request straight to the mock (alternating which goes first, never
+// both in flight), and "added" latency is taken against that interleaved baseline, not against a
+// baseline measured earlier.
 
 import { Client } from 'undici';
 import { chatBody, streamBody } from './requests.js';
@@ -12,8 +18,16 @@ function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export interface SerialResult {
   latencyMs: Summary;
+  /** Direct-to-mock requests interleaved with this target's (absent for the direct target itself). */
+  baselineLatencyMs?: Summary;
+  /** The gateway's own x-gatehouse-overhead-ms response header, when it sends one. */
+  selfReportedOverheadMs?: Summary;
   failures: number;
   lastError?: string;
 }
@@ -24,42 +38,70 @@ export interface SerialOptions {
   maxSeconds: number;
 }
 
-/** One connection, one request in flight: each sample is a full request/response round trip. */
-export async function measureSerial(target: Target, options: SerialOptions): Promise<SerialResult> {
+interface Timed {
+  ms: number;
+  overheadHeader: number | null;
+}
+
+async function timedChat(client: Client, target: Target, body: string): Promise<Timed> {
+  const started = nowMs();
+  const res = await client.request({ path: target.chatPath, method: 'POST', headers: target.headers, body });
+  const text = await res.body.text();
+  const ms = nowMs() - started;
+  if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+  const header = res.headers['x-gatehouse-overhead-ms'];
+  const overhead = typeof header === 'string' ? Number(header) : NaN;
+  return { ms, overheadHeader: Number.isFinite(overhead) ? overhead : null };
+}
+
+/** One connection per side, one request in flight: each sample is a full round trip. */
+export async function measureSerial(target: Target, options: SerialOptions, baseline?: Target): Promise<SerialResult> {
   const client = new Client(target.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+  const baseClient = baseline ? new Client(baseline.origin, { pipelining: 1, keepAliveTimeout: 60_000 }) : null;
   const body = chatBody(target.chatModel);
+  const baseBody = baseline ? chatBody(baseline.chatModel) : '';
   const samples: number[] = [];
+  const baseSamples: number[] = [];
+  const selfReported: number[] = [];
   let failures = 0;
   let lastError: string | undefined;
   const deadline = nowMs() + options.maxSeconds * 1000;
   try {
     for (let i = 0; i < options.warmupRequests + options.requests && nowMs() < deadline; i++) {
-      const started = nowMs();
       try {
-        const res = await client.request({ path: target.chatPath, method: 'POST', headers: target.headers, body });
-        const text = await res.body.text();
-        const elapsed = nowMs() - started;
-        if (res.statusCode !== 200) {
-          failures++;
-          lastError = `HTTP ${res.statusCode}: ${text.slice(0, 200)}`;
-        } else if (i >= options.warmupRequests) {
-          samples.push(elapsed);
-        }
+        const baseFirst = i % 2 === 0;
+        let base: Timed | null = null;
+        if (baseClient && baseline && baseFirst) base = await timedChat(baseClient, baseline, baseBody);
+        const timed = await timedChat(client, target, body);
+        if (baseClient && baseline && !baseFirst) base = await timedChat(baseClient, baseline, baseBody);
+        if (i < options.warmupRequests) continue;
+        samples.push(timed.ms);
+        if (base) baseSamples.push(base.ms);
+        if (timed.overheadHeader !== null) selfReported.push(timed.overheadHeader);
       } catch (err) {
         failures++;
-        lastError = err instanceof Error ? err.message : String(err);
+        lastError = message(err);
+        if (failures > 50) break; // a broken target: stop early, the report shows the error
       }
-      if (failures > 50) break; // a broken target: stop early, the report shows the error
     }
   } finally {
     await client.close().catch(() => undefined);
+    await baseClient?.close().catch(() => undefined);
   }
-  return { latencyMs: summarize(samples), failures, lastError };
+  return {
+    latencyMs: summarize(samples),
+    ...(baseSamples.length ? { baselineLatencyMs: summarize(baseSamples) } : {}),
+    ...(selfReported.length ? { selfReportedOverheadMs: summarize(selfReported) } : {}),
+    failures,
+    lastError,
+  };
 }
 
 export interface StreamResult {
   /** From sending the request to the first chunk with non-empty delta content. */
   ttftMs: Summary;
+  /** The same for direct-to-mock streams interleaved with this target's (absent for direct itself). */
+  baselineTtftMs?: Summary;
   /** From sending the request to the end of the stream. */
   totalMs: Summary;
   /** From the first to the last content token: near (tokens - 1) x token delay unless something buffers. */
@@ -86,6 +128,7 @@ interface StreamObservation {
   done: boolean;
 }
 
+/** Reads one SSE stream to its end, noting when each content token arrived. */
 async function oneStream(client: Client, target: Target, body: string): Promise<StreamObservation> {
   const started = nowMs();
   const res = await client.request({ path: target.chatPath, method: 'POST', headers: target.headers, body });
@@ -127,10 +170,13 @@ async function oneStream(client: Client, target: Target, body: string): Promise<
   return { ttft: firstToken, total: nowMs() - started, spread: lastToken - firstToken, tokens, usage, done };
 }
 
-export async function measureStreams(target: Target, options: StreamOptions): Promise<StreamResult> {
+export async function measureStreams(target: Target, options: StreamOptions, baseline?: Target): Promise<StreamResult> {
   const client = new Client(target.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+  const baseClient = baseline ? new Client(baseline.origin, { pipelining: 1, keepAliveTimeout: 60_000 }) : null;
   const body = streamBody(target.chatModel);
+  const baseBody = baseline ? streamBody(baseline.chatModel) : '';
   const ttft: number[] = [];
+  const baseTtft: number[] = [];
   const total: number[] = [];
   const spread: number[] = [];
   let complete = 0;
@@ -140,23 +186,37 @@ export async function measureStreams(target: Target, options: StreamOptions): Pr
   try {
     for (let i = 0; i < options.warmupStreams + options.streams && nowMs() < deadline; i++) {
       try {
+        const baseFirst = i % 2 === 0;
+        let base: StreamObservation | null = null;
+        if (baseClient && baseline && baseFirst) base = await oneStream(baseClient, baseline, baseBody);
         const seen = await oneStream(client, target, body);
+        if (baseClient && baseline && !baseFirst) base = await oneStream(baseClient, baseline, baseBody);
         if (i < options.warmupStreams) continue;
         if (!Number.isNaN(seen.ttft)) {
           ttft.push(seen.ttft);
           total.push(seen.total);
           spread.push(seen.spread);
         }
+        if (base && !Number.isNaN(base.ttft)) baseTtft.push(base.ttft);
         if (seen.tokens === options.expectedTokens && seen.usage && seen.done) complete++;
         else lastError = `incomplete stream: ${seen.tokens}/${options.expectedTokens} tokens, usage ${seen.usage}, [DONE] ${seen.done}`;
       } catch (err) {
         failures++;
-        lastError = err instanceof Error ? err.message : String(err);
+        lastError = message(err);
         if (failures > 10) break;
       }
     }
   } finally {
     await client.close().catch(() => undefined);
+    await baseClient?.close().catch(() => undefined);
   }
-  return { ttftMs: summarize(ttft), totalMs: summarize(total), spreadMs: summarize(spread), complete, failures, lastError };
+  return {
+    ttftMs: summarize(ttft),
+    ...(baseTtft.length ? { baselineTtftMs: summarize(baseTtft) } : {}),
+    totalMs: summarize(total),
+    spreadMs: summarize(spread),
+    complete,
+    failures,
+    lastError,
+  };
 }

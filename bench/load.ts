@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { readCpuMs } from './procs.js';
 
 const require = createRequire(import.meta.url);
 const AUTOCANNON_CLI = require.resolve('autocannon/autocannon.js');
@@ -29,6 +30,8 @@ export interface LoadResult {
   latency: { mean: number; p50: number; p90: number; p99: number; max: number };
   /** Response bytes per second. */
   bytesPerSecond: number;
+  /** CPU the load generator itself used (sampled every 100 ms, so slightly low), ms. */
+  generatorCpuMs: number;
 }
 
 interface AutocannonJson {
@@ -61,6 +64,12 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // /proc/<pid> vanishes at exit, so keep the last reading taken while it ran.
+    let generatorCpuMs = 0;
+    const sampler = setInterval(() => {
+      const cpu = child.pid === undefined ? null : readCpuMs(child.pid);
+      if (cpu !== null) generatorCpuMs = cpu;
+    }, 100);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString('utf8')));
@@ -69,10 +78,12 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     const timer = setTimeout(() => child.kill('SIGKILL'), (options.durationSeconds + 30) * 1000);
     child.on('error', (err) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       reject(err);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       const line = stdout.trim().split('\n').pop() ?? '';
       let parsed: AutocannonJson;
       try {
@@ -97,6 +108,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           max: parsed.latency.max,
         },
         bytesPerSecond: parsed.throughput.average,
+        generatorCpuMs,
       });
     });
   });

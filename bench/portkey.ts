@@ -1,4 +1,4 @@
-// Installs Portkey's open-source gateway (npm @portkey-ai/gateway) into bench/.scratch/portkey, so
+// Installs Portkey's open-source gateway (npm @portkey-ai/gateway) into bench/.scratch/portkey-<version>, so
 // the comparison runs the same published package a user gets from `npx @portkey-ai/gateway`, in the
 // same bench run and against the same mock. Nothing here touches the project's own dependencies.
 //
@@ -62,7 +62,8 @@ function runNpm(args: string[], cwd: string, timeoutMs: number): Promise<{ code:
 }
 
 export async function installPortkey(scratchDir: string, version: string, timeoutMs = 180_000): Promise<PortkeyInstall> {
-  const dir = path.join(scratchDir, 'portkey');
+  // One folder per version, so trying another version never breaks the cached install.
+  const dir = path.join(scratchDir, `portkey-${version.replace(/[^\w.-]/g, '_')}`);
   const entry = path.join(dir, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
   if (
     installedVersion(dir, '@portkey-ai/gateway') === version &&

@@ -167,6 +167,25 @@ export function readCpuMs(pid: number): number | null {
   }
 }
 
+export interface MachineCpu {
+  /** Busy time summed over all cores (user, nice, system, irq, softirq, steal), ms. */
+  busyMs: number;
+  /** Time the hypervisor gave our virtual cores to someone else, ms. */
+  stealMs: number;
+}
+
+/** Machine-wide CPU counters from /proc/stat, to see what else was running during a measurement. */
+export function readMachineCpu(): MachineCpu | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    const parts = [user, nice, system, irq, softirq, steal].map((v) => v ?? 0);
+    return { busyMs: parts.reduce((a, b) => a + b, 0) * TICK_MS, stealMs: (steal ?? 0) * TICK_MS };
+  } catch {
+    return null;
+  }
+}
+
 /** Samples VmRSS every `intervalMs` while running; VmHWM (read at stop) is the authoritative peak. */
 export class MemorySampler {
   private maxRssKb = 0;

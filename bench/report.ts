@@ -21,6 +21,8 @@ export interface TargetResult {
   startupMs?: number;
   smoke?: SmokeResult;
   chat?: LoadResult;
+  /** The rounds `chat` combines (chat-rounds.ts). */
+  chatRounds?: LoadResult[];
   /** Chat calls the mock answered during the measured chat run (should match chat.ok). */
   chatUpstreamCalls?: number;
   embeddings?: LoadResult;
@@ -28,6 +30,8 @@ export interface TargetResult {
   stream?: StreamResult;
   memory?: { idleRssKb: number | null; peakRssKb: number | null; maxSampledRssKb: number };
   cpu?: { chatRunCpuMs: number; cpuMsPerThousandRequests: number };
+  /** Where the machine's CPU went during the measured chat run, in cores (1.0 = one core busy). */
+  cores?: { target: number; mock: number | null; loadGenerator: number; other: number; steal: number; wallSeconds: number };
   profile?: ProfileSummary;
   logFile?: string;
 }
@@ -35,6 +39,11 @@ export interface TargetResult {
 export interface Comparison {
   throughputRatioGatehouseToPortkey: number | null;
   throughputRatioGatehouseToDirect: number | null;
+  throughputRatioGatehouseToFloor: number | null;
+  /** Portkey's CPU time per request over Gatehouse's: efficiency, less sensitive to other load. */
+  cpuPerRequestRatioPortkeyToGatehouse: number | null;
+  /** Gatehouse's added latency minus the bare proxy's: the part that is Gatehouse's own work. */
+  gatehouseAboveFloor: { serialP50Ms: number | null; ttftP50Ms: number | null } | null;
   added: Partial<
     Record<
       TargetId,
@@ -84,18 +93,23 @@ function diff(a: number | undefined, b: number | undefined): number | null {
 export function compare(targets: TargetResult[]): Comparison {
   const byId = new Map(targets.filter((t) => t.status === 'ok').map((t) => [t.id, t]));
   const direct = byId.get('direct');
+  const floor = byId.get('floor');
   const gatehouse = byId.get('gatehouse');
   const portkey = byId.get('portkey');
   const added: Comparison['added'] = {};
-  for (const target of [gatehouse, portkey]) {
+  for (const target of [floor, gatehouse, portkey]) {
     if (!target) continue;
+    // Sequential phases compare against the direct requests interleaved with them (same minute,
+    // same noise); the load phase against the direct load run earlier in this bench.
+    const serialBase = target.serial?.baselineLatencyMs ?? direct?.serial?.latencyMs;
+    const ttftBase = target.stream?.baselineTtftMs ?? direct?.stream?.ttftMs;
     added[target.id] = {
-      serialP50Ms: diff(target.serial?.latencyMs.p50, direct?.serial?.latencyMs.p50),
-      serialP99Ms: diff(target.serial?.latencyMs.p99, direct?.serial?.latencyMs.p99),
+      serialP50Ms: diff(target.serial?.latencyMs.p50, serialBase?.p50),
+      serialP99Ms: diff(target.serial?.latencyMs.p99, serialBase?.p99),
       loadP50Ms: diff(target.chat?.latency.p50, direct?.chat?.latency.p50),
       loadP99Ms: diff(target.chat?.latency.p99, direct?.chat?.latency.p99),
-      ttftP50Ms: diff(target.stream?.ttftMs.p50, direct?.stream?.ttftMs.p50),
-      ttftP99Ms: diff(target.stream?.ttftMs.p99, direct?.stream?.ttftMs.p99),
+      ttftP50Ms: diff(target.stream?.ttftMs.p50, ttftBase?.p50),
+      ttftP99Ms: diff(target.stream?.ttftMs.p99, ttftBase?.p99),
     };
   }
   const ratio = (a?: LoadResult, b?: LoadResult) => (a && b && b.rps > 0 ? a.rps / b.rps : null);
@@ -104,6 +118,18 @@ export function compare(targets: TargetResult[]): Comparison {
   return {
     throughputRatioGatehouseToPortkey,
     throughputRatioGatehouseToDirect: ratio(gatehouse?.chat, direct?.chat),
+    throughputRatioGatehouseToFloor: ratio(gatehouse?.chat, floor?.chat),
+    cpuPerRequestRatioPortkeyToGatehouse:
+      portkey?.cpu && gatehouse?.cpu && gatehouse.cpu.cpuMsPerThousandRequests > 0
+        ? portkey.cpu.cpuMsPerThousandRequests / gatehouse.cpu.cpuMsPerThousandRequests
+        : null,
+    gatehouseAboveFloor:
+      added.gatehouse && added.floor
+        ? {
+            serialP50Ms: diff(added.gatehouse.serialP50Ms ?? undefined, added.floor.serialP50Ms ?? undefined),
+            ttftP50Ms: diff(added.gatehouse.ttftP50Ms ?? undefined, added.floor.ttftP50Ms ?? undefined),
+          }
+        : null,
     added,
     goals: [
       {
@@ -139,17 +165,26 @@ export function renderMarkdown(results: BenchResults): string {
   const added = (t: TargetResult) => comparison.added[t.id];
   const rows: [string, (t: TargetResult) => string][] = [
     [`Throughput, non-stream chat, ${settings.connections} connections (req/s)`, (t) => int(t.chat?.rps)],
+    ['… its rounds, lowest–highest (req/s)', (t) => {
+      const rps = (t.chatRounds ?? []).map((r) => r.rps);
+      return rps.length > 1 ? `${int(Math.min(...rps))}–${int(Math.max(...rps))}` : dash;
+    }],
     ['Latency under that load, p50 / p99 (ms)', (t) => pair(ms(t.chat?.latency.p50, 0), ms(t.chat?.latency.p99, 0))],
     ['**Added** latency under load, p50 / p99 (ms)', (t) => (t.id === 'direct' ? dash : pair(signed(added(t)?.loadP50Ms, 0), signed(added(t)?.loadP99Ms, 0)))],
     ['Latency at concurrency 1, p50 / p99 (ms)', (t) => pair(ms(t.serial?.latencyMs.p50, 3), ms(t.serial?.latencyMs.p99, 3))],
+    ['Direct-to-mock requests interleaved with those, p50 / p99 (ms)', (t) => pair(ms(t.serial?.baselineLatencyMs?.p50, 3), ms(t.serial?.baselineLatencyMs?.p99, 3))],
     ['**Added** latency at concurrency 1, p50 / p99 (ms)', (t) => (t.id === 'direct' ? dash : pair(signed(added(t)?.serialP50Ms, 3), signed(added(t)?.serialP99Ms, 3)))],
+    ['Self-reported overhead header at concurrency 1, p50 / p99 (ms)', (t) => pair(ms(t.serial?.selfReportedOverheadMs?.p50, 3), ms(t.serial?.selfReportedOverheadMs?.p99, 3))],
     ['Stream time to first token, p50 / p99 (ms)', (t) => pair(ms(t.stream?.ttftMs.p50, 2), ms(t.stream?.ttftMs.p99, 2))],
+    ['Direct-to-mock TTFT interleaved with those, p50 / p99 (ms)', (t) => pair(ms(t.stream?.baselineTtftMs?.p50, 2), ms(t.stream?.baselineTtftMs?.p99, 2))],
     ['**Added** time to first token, p50 / p99 (ms)', (t) => (t.id === 'direct' ? dash : pair(signed(added(t)?.ttftP50Ms, 2), signed(added(t)?.ttftP99Ms, 2)))],
     ['Stream first→last token, p50 (ms)', (t) => ms(t.stream?.spreadMs.p50, 1)],
     ['Streams complete (all tokens, usage chunk, [DONE])', (t) => (t.stream ? `${t.stream.complete}/${t.stream.ttftMs.count + t.stream.failures}` : dash)],
     [`Embeddings throughput, ${settings.connections} connections (req/s)`, (t) => (t.embeddings ? int(t.embeddings.rps) : t.smoke?.embeddings ? 'failed' : dash)],
     ['CPU per 1,000 chat requests (ms)', (t) => ms(t.cpu?.cpuMsPerThousandRequests, 0)],
-    ['Peak RSS (MB, VmHWM)', (t) => mb(t.memory?.peakRssKb)],
+    ['Cores busy in the chat run: target / mock / load generator / other', (t) =>
+      t.cores ? [t.cores.target, t.cores.mock, t.cores.loadGenerator, t.cores.other].map((v) => (v === null ? dash : v.toFixed(2))).join(' / ') : dash],
+    ['Peak RSS (MB, VmHWM; direct = the mock)', (t) => mb(t.memory?.peakRssKb)],
     ['RSS after start, before load (MB)', (t) => mb(t.memory?.idleRssKb)],
     ['Non-2xx / errors / timeouts in load runs', (t) => {
       const runs = [t.chat, t.embeddings].filter((r): r is LoadResult => Boolean(r));
@@ -169,8 +204,22 @@ export function renderMarkdown(results: BenchResults): string {
     const verdict = g.met === null ? 'n/a' : g.met ? 'met' : 'NOT met';
     return `- ${g.name}: **${value}** (goal ${g.target}: ${verdict})`;
   });
+  if (comparison.cpuPerRequestRatioPortkeyToGatehouse !== null) {
+    goalLines.push(
+      `- Portkey CPU per request / Gatehouse CPU per request: ${comparison.cpuPerRequestRatioPortkeyToGatehouse.toFixed(2)}x (efficiency; less sensitive to other load on the machine)`,
+    );
+  }
+  if (comparison.throughputRatioGatehouseToFloor !== null) {
+    goalLines.push(`- Gatehouse throughput / bare-proxy throughput: ${comparison.throughputRatioGatehouseToFloor.toFixed(2)}`);
+  }
   if (comparison.throughputRatioGatehouseToDirect !== null) {
     goalLines.push(`- Gatehouse throughput / direct-to-mock throughput: ${comparison.throughputRatioGatehouseToDirect.toFixed(2)}`);
+  }
+  if (comparison.gatehouseAboveFloor) {
+    const f = comparison.gatehouseAboveFloor;
+    goalLines.push(
+      `- Gatehouse above the bare-proxy floor: ${signed(f.serialP50Ms, 3)} ms p50 at concurrency 1, ${signed(f.ttftP50Ms, 2)} ms p50 time to first token`,
+    );
   }
 
   const problems = targets
@@ -179,7 +228,15 @@ export function renderMarkdown(results: BenchResults): string {
       const parts = [t.error, t.smoke?.embeddings && `embeddings: ${t.smoke.embeddings}`, t.serial?.failures ? `concurrency-1 failures: ${t.serial.failures} (${t.serial.lastError})` : undefined, t.stream?.lastError && `streams: ${t.stream.lastError}`].filter(Boolean);
       return `- ${t.label}: ${parts.join('; ')}`;
     });
-  if (results.portkeyInstall.ok === false) problems.push(`- Portkey install: ${results.portkeyInstall.error}`);
+  for (const t of targets) {
+    if (t.chat && t.chatUpstreamCalls !== undefined && t.chatUpstreamCalls < t.chat.ok * 0.99) {
+      problems.push(`- ${t.label}: ${t.chat.ok} chat responses but only ${t.chatUpstreamCalls} upstream calls (cached or synthesized answers?)`);
+    }
+  }
+  // A failed install already shows as the Portkey target's error; say it here only if it does not.
+  if (results.portkeyInstall.ok === false && !targets.some((t) => t.id === 'portkey' && t.error)) {
+    problems.push(`- Portkey install: ${results.portkeyInstall.error}`);
+  }
 
   const when = results.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   const lines = [
@@ -188,6 +245,7 @@ export function renderMarkdown(results: BenchResults): string {
     `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}; ` +
       `load average at start ${machine.loadAverageAtStart.join(' ')}. Mock, gateway and load generator share these cores.`,
     `Load: autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per target ` +
+      `in ${settings.rounds} rounds that visit the targets in turn ` +
       `(embeddings ${settings.embeddingsSeconds} s); concurrency 1: ${settings.serialRequests} sequential requests; ` +
       `streams: ${settings.streams} sequential, mock TTFT ${settings.ttftMs} ms then ${settings.streamTokens} tokens ${settings.tokenDelayMs} ms apart.`,
     '',

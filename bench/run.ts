@@ -1,28 +1,44 @@
 // `npm run bench`: the whole benchmark in one run, so every number in a report is comparable.
 //
 //   1. install Portkey into bench/.scratch (before any measurement, so npm's CPU is not measured)
-//   2. start the mock upstream (its own process)
-//   3. for each target in turn (never two at once, the machine has 2 shared cores):
-//      direct to mock, Gatehouse, Portkey
-//        start -> smoke check -> warm-up -> chat throughput (autocannon, own process)
-//        -> embeddings throughput -> concurrency-1 latency -> streamed TTFT -> peak RSS -> stop
-//   4. write bench/results/<time>.json and bench/results/latest.md, print the Markdown
+//   2. start the mock upstream and the targets, each its own process: direct to mock, a bare Node
+//      proxy (the floor any Node gateway starts from), Gatehouse, Portkey
+//   3. smoke-check and warm up each target, one at a time
+//   4. chat throughput in rounds that visit the targets in turn (chat-rounds.ts says why)
+//   5. per target, one at a time: embeddings throughput, concurrency-1 latency, streamed TTFT
+//   6. read each target's peak RSS and stop it; write bench/results/<time>.json and
+//      bench/results/latest.md, print the Markdown
 //
-// Knobs are environment variables (see settings.ts). Exit code 1 only when the baseline or
-// Gatehouse could not be measured at all; missed goals are reported, not failed.
+// Load is only ever applied to one target at a time; the others sit idle. Knobs are environment
+// variables (settings.ts). Exit code 1 only when the baseline or Gatehouse could not be measured
+// at all; missed goals are reported, not failed.
 
-import { readdirSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runLoad, type LoadResult } from './load.js';
+import { chatLoad, combineRounds, measureChatRound, type ChatRound } from './chat-rounds.js';
+import { runLoad } from './load.js';
 import { measureSerial, measureStreams } from './latency.js';
-import { installPortkey, type PortkeyInstall } from './portkey.js';
-import { MemorySampler, killAllChildren, readCpuMs, readMemory, stopProcess } from './procs.js';
+import { installPortkey } from './portkey.js';
+import { MemorySampler, killAllChildren, readMemory, stopProcess } from './procs.js';
 import { formatProfile, summarizeProfile } from './profile-summary.js';
 import { compare, machineInfo, renderMarkdown, type BenchResults, type TargetResult } from './report.js';
-import { chatBody, embeddingsBody } from './requests.js';
+import { embeddingsBody } from './requests.js';
 import { loadSettings, type BenchSettings } from './settings.js';
-import { mockStats, smokeTest } from './smoke.js';
-import { ROOT, SCRATCH, directTarget, packageVersion, profilesDir, startGatehouse, startMock, startPortkey, type Mock, type Target, type TargetId } from './targets.js';
+import { smokeTest } from './smoke.js';
+import {
+  ROOT,
+  SCRATCH,
+  directTarget,
+  packageVersion,
+  profilesDir,
+  startBareProxy,
+  startGatehouse,
+  startMock,
+  startPortkey,
+  type Mock,
+  type Target,
+  type TargetId,
+} from './targets.js';
 
 const RESULTS = path.join(ROOT, 'bench', 'results');
 
@@ -34,61 +50,88 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Everything measured for one running target. Each phase is bounded in time by its own options. */
-async function measure(target: Target, mock: Mock, settings: BenchSettings): Promise<TargetResult> {
-  const result: TargetResult = { id: target.id, label: target.label, version: target.version, status: 'ok', startupMs: target.startupMs, logFile: target.logFile };
-  const sampler = new MemorySampler(target.pid);
-  const idleRssKb = readMemory(target.pid)?.rssKb ?? null;
-  try {
-    result.smoke = await smokeTest(target);
-    if (result.smoke.chat) throw new Error(`chat smoke check failed: ${result.smoke.chat}`);
+/** A target that started and has not failed yet. */
+interface Live {
+  target: Target;
+  result: TargetResult;
+  sampler: MemorySampler;
+  startedAt: number;
+  rounds: ChatRound[];
+  embeddingsOk: boolean;
+}
 
-    const chatLoad = (seconds: number) =>
-      runLoad({ url: `${target.origin}${target.chatPath}`, connections: settings.connections, durationSeconds: seconds, headers: target.headers, body: chatBody(target.chatModel) });
-    const embeddingsLoad = (seconds: number) =>
-      runLoad({ url: `${target.origin}${target.embeddingsPath}`, connections: settings.connections, durationSeconds: seconds, headers: target.headers, body: embeddingsBody(target.embeddingsModel) });
-    const embeddingsOk = !result.smoke.embeddings && settings.embeddingsSeconds > 0;
+interface TargetSpec {
+  id: TargetId;
+  label: string;
+  version: string;
+  start: () => Promise<Target>;
+  /** Why this target is left out, if it is. */
+  skip?: string;
+}
 
-    log(`${target.label}: warm-up ${settings.warmupSeconds} s`);
-    if (settings.warmupSeconds > 0) await chatLoad(settings.warmupSeconds);
-    if (embeddingsOk) await embeddingsLoad(1);
-
-    log(`${target.label}: chat throughput, ${settings.connections} connections, ${settings.durationSeconds} s`);
-    const before = await mockStats(mock.origin);
-    const cpuBefore = readCpuMs(target.pid);
-    const chat: LoadResult = await chatLoad(settings.durationSeconds);
-    const cpuAfter = readCpuMs(target.pid);
-    const after = await mockStats(mock.origin);
-    result.chat = chat;
-    result.chatUpstreamCalls = after.chat - before.chat;
-    if (cpuBefore !== null && cpuAfter !== null && chat.ok > 0) {
-      result.cpu = { chatRunCpuMs: cpuAfter - cpuBefore, cpuMsPerThousandRequests: ((cpuAfter - cpuBefore) / chat.ok) * 1000 };
+async function startAll(specs: TargetSpec[]): Promise<{ live: Live[]; results: TargetResult[] }> {
+  const live: Live[] = [];
+  const results: TargetResult[] = [];
+  for (const spec of specs) {
+    const result: TargetResult = { id: spec.id, label: spec.label, version: spec.version, status: 'ok' };
+    results.push(result);
+    if (spec.skip) {
+      result.status = 'skipped';
+      result.error = spec.skip;
+      continue;
     }
-    log(`${target.label}: ${Math.round(chat.rps)} req/s, p50 ${chat.latency.p50} ms, p99 ${chat.latency.p99} ms, non-2xx ${chat.non2xx}, errors ${chat.errors}`);
-
-    if (embeddingsOk) {
-      log(`${target.label}: embeddings throughput, ${settings.embeddingsSeconds} s`);
-      result.embeddings = await embeddingsLoad(settings.embeddingsSeconds);
+    log(`${spec.label}: starting`);
+    const startedAt = Date.now();
+    try {
+      const target = await spec.start();
+      result.startupMs = target.startupMs;
+      result.logFile = target.logFile;
+      result.memory = { idleRssKb: null, peakRssKb: null, maxSampledRssKb: 0 };
+      live.push({ target, result, sampler: new MemorySampler(target.pid), startedAt, rounds: [], embeddingsOk: false });
+      log(`${spec.label}: ready in ${target.startupMs.toFixed(0)} ms (pid ${target.pid})`);
+    } catch (err) {
+      result.status = 'failed';
+      result.error = `could not start: ${errorText(err)}`;
+      log(`${spec.label}: ${result.error}`);
     }
-
-    log(`${target.label}: concurrency-1 latency, ${settings.serialRequests} requests`);
-    result.serial = await measureSerial(target, { requests: settings.serialRequests, warmupRequests: 200, maxSeconds: settings.serialMaxSeconds });
-
-    log(`${target.label}: time to first token, ${settings.streams} streams`);
-    result.stream = await measureStreams(target, {
-      streams: settings.streams,
-      warmupStreams: 3,
-      expectedTokens: settings.streamTokens,
-      maxSeconds: 30,
-    });
-  } catch (err) {
-    result.status = 'failed';
-    result.error = errorText(err);
-    log(`${target.label}: FAILED: ${result.error}`);
   }
-  const memory = sampler.stop();
-  result.memory = { idleRssKb, peakRssKb: memory.hwmKb, maxSampledRssKb: memory.maxSampledRssKb };
-  return result;
+  return { live, results };
+}
+
+/** Marks a target failed and stops it; the report shows what went wrong. */
+async function fail(live: Live[], entry: Live, err: unknown): Promise<void> {
+  entry.result.status = 'failed';
+  entry.result.error = errorText(err);
+  log(`${entry.target.label}: FAILED: ${entry.result.error}`);
+  await finish(entry, null);
+  live.splice(live.indexOf(entry), 1);
+}
+
+/** Runs `step` for each live target in turn; a throw fails only that target. */
+async function eachTarget(live: Live[], step: (entry: Live) => Promise<void>): Promise<void> {
+  for (const entry of [...live]) {
+    try {
+      await step(entry);
+    } catch (err) {
+      await fail(live, entry, err);
+    }
+  }
+}
+
+/** Reads the peak RSS, stops the process, and picks up its CPU profile if one was asked for. */
+async function finish(entry: Live, settings: BenchSettings | null): Promise<void> {
+  const memory = entry.sampler.stop();
+  entry.result.memory = { idleRssKb: entry.result.memory?.idleRssKb ?? null, peakRssKb: memory.hwmKb, maxSampledRssKb: memory.maxSampledRssKb };
+  const ended = await entry.target.stop();
+  if (settings?.cpuProfile && (entry.target.id === 'gatehouse' || entry.target.id === 'portkey')) {
+    const file = newestProfile(entry.target.id, entry.startedAt);
+    if (file) {
+      entry.result.profile = summarizeProfile(file);
+      process.stderr.write(`\n${entry.target.label} ${formatProfile(entry.result.profile)}\n\n`);
+    } else {
+      log(`${entry.target.label}: no CPU profile written (process ended by ${ended})`);
+    }
+  }
 }
 
 /** The newest profile a gateway wrote on exit (only with BENCH_CPU_PROF=1). */
@@ -102,36 +145,83 @@ function newestProfile(prefix: string, since: number): string | null {
   return files[0] ?? null;
 }
 
-async function runGateway(
-  id: TargetId,
-  label: string,
-  version: string,
-  start: () => Promise<Target>,
-  mock: Mock,
-  settings: BenchSettings,
-): Promise<TargetResult> {
-  log(`${label}: starting`);
-  const startedAt = Date.now();
-  let target: Target;
-  try {
-    target = await start();
-  } catch (err) {
-    log(`${label}: could not start: ${errorText(err)}`);
-    return { id, label, version, status: 'failed', error: `could not start: ${errorText(err)}` };
-  }
-  log(`${label}: ready in ${target.startupMs.toFixed(0)} ms (pid ${target.pid})`);
-  const result = await measure(target, mock, settings);
-  const ended = await target.stop();
-  if (settings.cpuProfile) {
-    const file = newestProfile(id, startedAt);
-    if (file) {
-      result.profile = summarizeProfile(file);
-      process.stderr.write(`\n${label} ${formatProfile(result.profile)}\n\n`);
-    } else {
-      log(`${label}: no CPU profile written (process ended by ${ended}; --cpu-prof needs a clean exit on SIGTERM)`);
+async function measureAll(live: Live[], mock: Mock, settings: BenchSettings): Promise<void> {
+  const direct = directTarget(mock);
+
+  // Smoke check and warm-up, one target at a time.
+  await eachTarget(live, async ({ target, result }) => {
+    result.memory = { idleRssKb: readMemory(target.pid)?.rssKb ?? null, peakRssKb: null, maxSampledRssKb: 0 };
+    result.smoke = await smokeTest(target);
+    if (result.smoke.chat) throw new Error(`chat smoke check failed: ${result.smoke.chat}`);
+  });
+  await eachTarget(live, async (entry) => {
+    const { target, result } = entry;
+    entry.embeddingsOk = !result.smoke?.embeddings && settings.embeddingsSeconds > 0;
+    log(`${target.label}: warm-up ${settings.warmupSeconds} s`);
+    if (settings.warmupSeconds > 0) await chatLoad(target, settings.connections, settings.warmupSeconds);
+    if (entry.embeddingsOk) await embeddingsLoad(target, settings, 1);
+  });
+
+  // Chat throughput: rounds that visit every target in turn, starting one further along each time.
+  const rounds = Math.max(1, Math.floor(settings.rounds));
+  const perRound = settings.durationSeconds / rounds;
+  for (let round = 0; round < rounds; round++) {
+    const order = [...live.slice(round % live.length), ...live.slice(0, round % live.length)];
+    for (const entry of order) {
+      if (!live.includes(entry)) continue;
+      try {
+        const measured = await measureChatRound(entry.target, mock, settings.connections, perRound);
+        entry.rounds.push(measured);
+        log(
+          `${entry.target.label}: chat round ${round + 1}/${rounds}: ${Math.round(measured.load.rps)} req/s, ` +
+            `p50 ${measured.load.latency.p50} ms, p99 ${measured.load.latency.p99} ms, non-2xx ${measured.load.non2xx}, errors ${measured.load.errors}`,
+        );
+      } catch (err) {
+        await fail(live, entry, err);
+      }
     }
   }
-  return result;
+  for (const entry of live) {
+    const combined = combineRounds(entry.rounds);
+    entry.result.chat = combined.chat;
+    entry.result.chatRounds = entry.rounds.map((r) => r.load);
+    entry.result.chatUpstreamCalls = combined.upstreamCalls;
+    if (combined.cpu) entry.result.cpu = combined.cpu;
+    if (combined.cores) entry.result.cores = combined.cores;
+  }
+
+  // The rest, one target at a time: embeddings load, then the sequential measurements with
+  // direct-to-mock requests interleaved (latency.ts says why).
+  await eachTarget(live, async ({ target, result, embeddingsOk }) => {
+    if (embeddingsOk) {
+      log(`${target.label}: embeddings throughput, ${settings.embeddingsSeconds} s`);
+      result.embeddings = await embeddingsLoad(target, settings, settings.embeddingsSeconds);
+    }
+    const baseline = target.id === 'direct' ? undefined : direct;
+    const paired = baseline ? ' (each paired with one direct)' : '';
+    log(`${target.label}: concurrency-1 latency, ${settings.serialRequests} requests${paired}`);
+    result.serial = await measureSerial(
+      target,
+      { requests: settings.serialRequests, warmupRequests: 500, maxSeconds: settings.serialMaxSeconds },
+      baseline,
+    );
+    log(`${target.label}: time to first token, ${settings.streams} streams${paired}`);
+    result.stream = await measureStreams(
+      target,
+      { streams: settings.streams, warmupStreams: 3, expectedTokens: settings.streamTokens, maxSeconds: 40 },
+      baseline,
+    );
+  });
+}
+
+function embeddingsLoad(target: Target, settings: BenchSettings, seconds: number) {
+  return runLoad({
+    url: `${target.origin}${target.embeddingsPath}`,
+    connections: settings.connections,
+    durationSeconds: seconds,
+    headers: target.headers,
+    body: embeddingsBody(target.embeddingsModel),
+  });
 }
 
 async function main(): Promise<number> {
@@ -145,35 +235,41 @@ async function main(): Promise<number> {
   if (settings.skipPortkey) {
     portkeyInstall = { ok: false, skipped: true, error: 'skipped (BENCH_SKIP_PORTKEY=1)' };
   } else {
-    log(`installing @portkey-ai/gateway@${settings.portkeyVersion} into bench/.scratch/portkey`);
-    const installed: PortkeyInstall = await installPortkey(SCRATCH, settings.portkeyVersion);
-    portkeyInstall = installed;
-    log(installed.ok ? `Portkey ${installed.version} ${installed.cached ? 'already installed' : `installed in ${((installed.installMs ?? 0) / 1000).toFixed(1)} s`}` : `Portkey not available: ${installed.error}`);
+    log(`installing @portkey-ai/gateway@${settings.portkeyVersion} into bench/.scratch/portkey-${settings.portkeyVersion}`);
+    portkeyInstall = await installPortkey(SCRATCH, settings.portkeyVersion);
+    log(
+      portkeyInstall.ok
+        ? `Portkey ${portkeyInstall.version} ${portkeyInstall.cached ? 'already installed' : `installed in ${((portkeyInstall.installMs ?? 0) / 1000).toFixed(1)} s`}`
+        : `Portkey not available: ${portkeyInstall.error}`,
+    );
   }
 
   log('starting mock upstream');
   const mock = await startMock(settings);
   log(`mock upstream on ${mock.url} (pid ${mock.child.pid})`);
 
-  const targets: TargetResult[] = [];
+  const portkeyEntry = portkeyInstall.ok && 'entry' in portkeyInstall ? portkeyInstall.entry : undefined;
+  const portkeyVersion = ('version' in portkeyInstall && portkeyInstall.version) || settings.portkeyVersion;
+  const specs: TargetSpec[] = [
+    { id: 'direct', label: 'direct to mock', version: 'mock', start: async () => directTarget(mock) },
+    { id: 'floor', label: 'bare Node proxy', version: '(floor)', start: () => startBareProxy(mock), skip: settings.skipFloor ? 'skipped (BENCH_SKIP_FLOOR=1)' : undefined },
+    { id: 'gatehouse', label: 'Gatehouse', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings) },
+    {
+      id: 'portkey',
+      label: 'Portkey',
+      version: portkeyVersion,
+      start: () => startPortkey(mock, settings, portkeyEntry as string, portkeyVersion),
+      skip: portkeyEntry ? undefined : portkeyInstall.error,
+    },
+  ];
+
+  let targets: TargetResult[] = [];
   let mockPeakRssKb: number | null = null;
   try {
-    log('direct to mock: measuring the baseline');
-    const direct = await measure(directTarget(mock), mock, settings);
-    direct.startupMs = 0;
-    targets.push(direct);
-    mockPeakRssKb = direct.memory?.peakRssKb ?? null;
-
-    targets.push(
-      await runGateway('gatehouse', 'Gatehouse', packageVersion(path.join(ROOT, 'package.json')), () => startGatehouse(mock, settings), mock, settings),
-    );
-
-    if (portkeyInstall.ok && 'entry' in portkeyInstall && portkeyInstall.entry) {
-      const { entry, version = settings.portkeyVersion } = portkeyInstall;
-      targets.push(await runGateway('portkey', 'Portkey', version, () => startPortkey(mock, settings, entry, version), mock, settings));
-    } else {
-      targets.push({ id: 'portkey', label: 'Portkey', version: settings.portkeyVersion, status: 'skipped', error: portkeyInstall.error });
-    }
+    const { live, results } = await startAll(specs);
+    targets = results;
+    await measureAll(live, mock, settings);
+    for (const entry of [...live]) await finish(entry, settings);
   } finally {
     const peak = readMemory(mock.child.pid)?.hwmKb;
     if (peak !== undefined && Number.isFinite(peak)) mockPeakRssKb = peak;
@@ -202,9 +298,8 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${markdown}\n`);
   log(`wrote ${path.relative(ROOT, jsonFile)} and bench/results/latest.md`);
 
-  const baselineOk = targets.find((t) => t.id === 'direct')?.status === 'ok';
-  const gatehouseOk = targets.find((t) => t.id === 'gatehouse')?.status === 'ok';
-  return baselineOk && gatehouseOk ? 0 : 1;
+  const measured = (id: TargetId) => targets.find((t) => t.id === id)?.status === 'ok';
+  return measured('direct') && measured('gatehouse') ? 0 : 1;
 }
 
 // Never leave a gateway or the mock running behind us.

@@ -7,8 +7,10 @@ export interface BenchSettings {
   connections: number;
   /** Seconds of warm-up load per target before anything is measured (JIT, pools, caches). */
   warmupSeconds: number;
-  /** Seconds of the measured non-stream chat throughput run. */
+  /** Seconds of measured non-stream chat load per target, over all rounds. */
   durationSeconds: number;
+  /** Rounds the chat throughput time is split into, visiting the targets in turn (see chat-rounds.ts). */
+  rounds: number;
   /** Seconds of the embeddings throughput run (0 skips it). */
   embeddingsSeconds: number;
   /** Requests in the sequential (concurrency 1) latency loop, after its own warm-up. */
@@ -23,6 +25,8 @@ export interface BenchSettings {
   tokenDelayMs: number;
   /** Mock upstream: tokens per streamed completion. */
   streamTokens: number;
+  /** Set BENCH_SKIP_FLOOR=1 to skip the bare-proxy reference column. */
+  skipFloor: boolean;
   /** Set BENCH_SKIP_PORTKEY=1 to skip the Portkey comparison. */
   skipPortkey: boolean;
   /** Portkey gateway version installed into bench/.scratch (pinned so runs are comparable). */
@@ -49,6 +53,7 @@ export function loadSettings(): BenchSettings {
     connections: num('BENCH_CONNECTIONS', 64),
     warmupSeconds: num('BENCH_WARMUP', 5),
     durationSeconds: num('BENCH_DURATION', 15),
+    rounds: num('BENCH_ROUNDS', 3),
     embeddingsSeconds: num('BENCH_EMBEDDINGS_DURATION', 5),
     serialRequests: num('BENCH_SERIAL_REQUESTS', 2000),
     serialMaxSeconds: num('BENCH_SERIAL_MAX_SECONDS', 15),
@@ -56,6 +61,7 @@ export function loadSettings(): BenchSettings {
     ttftMs: num('BENCH_TTFT_MS', 20),
     tokenDelayMs: num('BENCH_TOKEN_DELAY_MS', 2),
     streamTokens: num('BENCH_STREAM_TOKENS', 20),
+    skipFloor: flag('BENCH_SKIP_FLOOR'),
     skipPortkey: flag('BENCH_SKIP_PORTKEY'),
     portkeyVersion: process.env.BENCH_PORTKEY_VERSION || '1.15.2',
     cpuProfile: flag('BENCH_CPU_PROF'),

@@ -16,7 +16,7 @@ const PROFILES = path.join(SCRATCH, 'profiles');
 /** Client key for direct and Portkey calls; Gatehouse gets it from its config instead. */
 export const UPSTREAM_KEY = 'bench-key';
 
-export type TargetId = 'direct' | 'gatehouse' | 'portkey';
+export type TargetId = 'direct' | 'floor' | 'gatehouse' | 'portkey';
 
 export interface Target {
   id: TargetId;
@@ -49,9 +49,19 @@ function ensureDirs(): void {
   mkdirSync(PROFILES, { recursive: true });
 }
 
-/** Node flags for a profiled gateway run (BENCH_CPU_PROF=1); the profile is written when it exits. */
+/**
+ * Node flags for a profiled gateway run (BENCH_CPU_PROF=1). --cpu-prof writes the profile only on a
+ * normal exit, and a process killed by SIGTERM's default action never gets there, so a one-line
+ * preload turns SIGTERM into process.exit(0) (only in profiled runs).
+ */
 function profileFlags(settings: BenchSettings, name: string): string[] {
-  return settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  if (!settings.cpuProfile) return [];
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${PROFILES}`,
+    `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+    '--import=data:text/javascript,process.once("SIGTERM",()=>process.exit(0))',
+  ];
 }
 
 export function profilesDir(): string {
@@ -199,6 +209,41 @@ export async function startPortkey(mock: Mock, settings: BenchSettings, entry: s
       embeddingsModel: 'text-embedding-3-small',
       pid: child.pid,
       startupMs,
+      logFile: child.logFile,
+      stop: () => stopProcess(child),
+    };
+  } catch (err) {
+    await stopProcess(child);
+    throw err;
+  }
+}
+
+/** The reference "floor" column: a bare undici pass-through proxy (bench/bare-proxy.ts). */
+export async function startBareProxy(mock: Mock): Promise<Target> {
+  ensureDirs();
+  const child = startProcess(
+    'bare-proxy',
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-proxy.ts'), '--port', '0', '--upstream', mock.origin],
+    { cwd: ROOT, logFile: path.join(LOGS, 'bare-proxy.log'), pipeStdout: true, env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  try {
+    const started = performance.now();
+    const ready = await waitForReadyLine(child, 20_000);
+    const origin = `http://127.0.0.1:${Number(ready.port)}`;
+    await waitForHttp(child, `${origin}/health`, 5_000);
+    return {
+      id: 'floor',
+      label: 'bare Node proxy',
+      version: '(floor)',
+      origin,
+      chatPath: '/v1/chat/completions',
+      embeddingsPath: '/v1/embeddings',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${UPSTREAM_KEY}` },
+      chatModel: 'gpt-4o-mini',
+      embeddingsModel: 'text-embedding-3-small',
+      pid: child.pid,
+      startupMs: performance.now() - started,
       logFile: child.logFile,
       stop: () => stopProcess(child),
     };
