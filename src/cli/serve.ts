@@ -1,68 +1,88 @@
-// `gatehouse serve`: starts the gateway, prints where it listens and what it serves,
-// reloads on SIGHUP, and drains in-flight requests on SIGTERM/SIGINT.
-import { ConfigError, createGateway } from '../gateway.js';
+// `gatehouse serve`: starts the gateway, prints where it listens and what it serves, reloads the
+// config on SIGHUP, and finishes in-flight requests before exiting on SIGTERM/SIGINT.
 import { formatIssue } from '../config/issues.js';
+import { ConfigError, createGateway, type Gateway } from '../gateway.js';
 
 export interface ServeOptions {
   config: string;
+  /** From --port or GATEHOUSE_PORT; the config's server.port otherwise. */
   port?: string;
+  /** From --host or GATEHOUSE_HOST; the config's server.host otherwise. */
   host?: string;
   watch: boolean;
 }
 
+/** Longest wait for in-flight requests on shutdown before the process exits anyway. */
+const DRAIN_LIMIT_MS = 30_000;
+
 export async function serve(opts: ServeOptions): Promise<void> {
-  let gateway;
+  const port = opts.port === undefined ? undefined : parsePort(opts.port);
+  if (port === null) exitWith(`port "${opts.port}" is not a TCP port number (0 to 65535)`);
+
+  let gateway: Gateway;
   try {
     gateway = await createGateway({ configFile: opts.config, watch: opts.watch });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const issue of err.issues) console.error(formatIssue(issue));
-      console.error(`gatehouse: ${opts.config} is not a valid config; nothing started.`);
-      process.exit(1);
-    }
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    for (const issue of err.issues) console.error(formatIssue(issue));
+    exitWith(`${opts.config} is not a valid config; nothing started.`);
   }
-  const port = Number(opts.port ?? process.env.GATEHOUSE_PORT ?? gateway.config.server.port);
-  const host = opts.host ?? process.env.GATEHOUSE_HOST ?? gateway.config.server.host;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`gatehouse: port "${opts.port ?? process.env.GATEHOUSE_PORT}" is not a TCP port number`);
-    process.exit(1);
-  }
-  try {
-    await gateway.app.listen({ port, host });
-  } catch (err) {
-    console.error(`gatehouse: cannot listen on ${host}:${port}: ${(err as Error).message}`);
-    process.exit(1);
-  }
-  const address = gateway.app.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  const { endpoints, routes } = gateway.config;
-  const skipped = gateway.skipped.map((s) => `    ${s.name}  skipped: set ${s.missing.join(', ')} to serve it`);
-  const lines = [
-    `Gatehouse listening on http://${shownHost}:${boundPort}`,
-    `  config: ${opts.config}${opts.watch ? ' (watched; SIGHUP reloads)' : ' (SIGHUP reloads)'}`,
-    '  state: in memory in this process (rate-limit windows); nothing is written to disk',
-    `  endpoints (${endpoints.length}):`,
-    ...endpoints.map((e) => `    ${e.name}  ${e.endpoint_type}  ${e.model.provider}/${e.model.name}${e.path ? `  also at ${e.path}` : ''}`),
-    ...skipped,
-    `  routes (${routes.length}):`,
-    ...routes.map((r) => `    ${r.name}  ${r.task_type}  ${r.destinations.map((d) => `${d.name} ${d.traffic_percentage}%`).join(', ')}`),
-    `  try: curl http://${shownHost}:${boundPort}/v1/models`,
-  ];
-  process.stderr.write(`${lines.join('\n')}\n`);
+  // From here on a SIGHUP reloads: its default action would end the process.
+  handleSignals(gateway);
 
+  const host = opts.host ?? gateway.config.server.host;
+  try {
+    await gateway.app.listen({ port: port ?? gateway.config.server.port, host });
+  } catch (err) {
+    exitWith(`cannot listen on ${host}:${port ?? gateway.config.server.port}: ${(err as Error).message}`);
+  }
+  process.stderr.write(banner(gateway, opts, host));
+}
+
+function handleSignals(gateway: Gateway): void {
   process.on('SIGHUP', () => gateway.reloader.reload('SIGHUP'));
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     gateway.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
+    setTimeout(() => process.exit(1), DRAIN_LIMIT_MS).unref();
     await gateway.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** What a person starting the gateway wants to see: where it answers, what it serves, where state lives. */
+function banner(gateway: Gateway, opts: ServeOptions, host: string): string {
+  const address = gateway.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const everywhere = host === '0.0.0.0' || host === '::';
+  const url = `http://${everywhere ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
+  const { endpoints, routes } = gateway.config;
+  return [
+    `Gatehouse listening on ${url}${everywhere ? ` (all interfaces, ${host})` : ''}`,
+    `  config: ${opts.config} (${opts.watch ? 'reloaded when it changes and on SIGHUP' : 'reloaded on SIGHUP'})`,
+    '  state: in memory in this process (rate-limit windows, kept across reloads); nothing is written to disk',
+    `  endpoints (${endpoints.length}):`,
+    ...endpoints.map((e) => `    ${e.name}  ${e.endpoint_type}  ${e.model.provider}/${e.model.name}${e.path ? `  also at ${e.path}` : ''}`),
+    ...gateway.skipped.map((s) => `    ${s.name}  skipped: set ${s.missing.join(', ')} to serve it`),
+    `  routes (${routes.length}):`,
+    ...routes.map((r) => `    ${r.name}  ${r.task_type}  ${r.destinations.map((d) => `${d.name} ${d.traffic_percentage}%`).join(', ')}`),
+    `  try: curl ${url}/v1/models`,
+    '',
+  ].join('\n');
+}
+
+/** A whole number 0..65535 (0: any free port), or null. */
+function parsePort(text: string): number | null {
+  if (!/^\s*\d+\s*$/.test(text)) return null;
+  const port = Number(text);
+  return port <= 65535 ? port : null;
+}
+
+function exitWith(message: string): never {
+  console.error(`gatehouse: ${message}`);
+  process.exit(1);
 }

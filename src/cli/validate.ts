@@ -1,6 +1,8 @@
-// `gatehouse validate FILE...`: checks config files, reports every problem with file:line:column.
+// `gatehouse validate FILE...`: checks config files and reports every problem with file:line:column,
+// as text for people, JSON for tools, or JUnit XML for GitLab's test report.
 import { formatIssue, type ConfigIssue } from '../config/issues.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile, type LoadOptions, type SkippedEndpoint } from '../config/load.js';
+import { renderJunit } from './junit.js';
 
 export type ReportFormat = 'text' | 'json' | 'junit';
 
@@ -8,19 +10,22 @@ export interface FileReport {
   file: string;
   valid: boolean;
   issues: ConfigIssue[];
-  endpoints: number;
-  routes: number;
+  /** How many endpoints and routes it serves; absent when unknown (invalid, or variables not checked). */
+  endpoints?: number;
+  routes?: number;
+  skipped: SkippedEndpoint[];
 }
 
-export function validateFiles(files: string[], env: NodeJS.ProcessEnv = process.env): FileReport[] {
+export function validateFiles(files: string[], env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): FileReport[] {
   return files.map((file) => {
-    const result = loadConfigFile(file, env);
+    const result = loadConfigFile(file, env, options);
     return {
       file,
-      valid: result.config !== undefined,
+      valid: result.issues.length === 0,
       issues: result.issues,
-      endpoints: result.config?.endpoints.length ?? 0,
-      routes: result.config?.routes.length ?? 0,
+      endpoints: result.config?.endpoints.length,
+      routes: result.config?.routes.length,
+      skipped: result.skipped ?? [],
     };
   });
 }
@@ -28,34 +33,15 @@ export function validateFiles(files: string[], env: NodeJS.ProcessEnv = process.
 export function renderReports(reports: FileReport[], format: ReportFormat): string {
   if (format === 'json') return JSON.stringify({ valid: reports.every((r) => r.valid), files: reports }, null, 2);
   if (format === 'junit') return renderJunit(reports);
-  return reports
-    .map((r) =>
-      r.valid
-        ? `${r.file}: valid (${r.endpoints} endpoint${r.endpoints === 1 ? '' : 's'}, ${r.routes} route${r.routes === 1 ? '' : 's'})`
-        : [...r.issues.map(formatIssue), `${r.file}: ${r.issues.length} problem${r.issues.length === 1 ? '' : 's'}`].join('\n'),
-    )
-    .join('\n');
+  return reports.map(renderText).join('\n');
 }
 
-/** JUnit XML for GitLab's test report: one test case per file, one failure per problem. */
-function renderJunit(reports: FileReport[]): string {
-  const failures = reports.filter((r) => !r.valid).length;
-  const cases = reports.map((r) => {
-    const open = `    <testcase classname="gatehouse.validate" name="${xml(r.file)}" file="${xml(r.file)}">`;
-    if (r.valid) return `${open}</testcase>`;
-    const details = r.issues.map(formatIssue).join('\n');
-    return `${open}\n      <failure message="${xml(`${r.issues.length} config problem(s)`)}" type="ConfigError">${xml(details)}</failure>\n    </testcase>`;
-  });
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="gatehouse validate" tests="${reports.length}" failures="${failures}">`,
-    `  <testsuite name="gatehouse validate" tests="${reports.length}" failures="${failures}" errors="0">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-  ].join('\n');
+function renderText(report: FileReport): string {
+  if (!report.valid) return [...report.issues.map(formatIssue), `${report.file}: ${plural(report.issues.length, 'problem')}`].join('\n');
+  const served = report.endpoints === undefined ? [] : [plural(report.endpoints, 'endpoint'), plural(report.routes ?? 0, 'route')];
+  const skipped = report.skipped.map((s) => `${s.name} skipped (${s.missing.join(', ')} not set)`);
+  const details = [...served, ...skipped];
+  return `${report.file}: valid${details.length ? ` (${details.join(', ')})` : ''}`;
 }
 
-function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

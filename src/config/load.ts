@@ -2,209 +2,144 @@
 // schema validated -> cross-references checked. Every problem comes back with file:line:column.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { z } from 'zod';
-import { findProvider, providers } from '../providers/index.js';
-import { closest, didYouMean, formatPath, type ConfigIssue, type Path } from './issues.js';
+import { findProvider } from '../providers/index.js';
+import { formatPath, type ConfigIssue, type Path } from './issues.js';
 import { normalizeConfig } from './normalize.js';
-import { ConfigSchema, configJsonSchema, type GatewayConfig } from './schema.js';
-import { resolveProviderConfig } from './secrets.js';
+import { ConfigSchema, type GatewayConfig } from './schema.js';
+import { resolveProviderConfig, type SecretContext } from './secrets.js';
 import { checkReferences } from './semantic.js';
+import { parseYaml } from './yaml-source.js';
+import { describeZodIssue } from './zod-issues.js';
+
+export interface LoadOptions {
+  /**
+   * Whether a reference to an unset environment variable is a problem (the default). A CI check
+   * without the production secrets passes false: everything else is still checked.
+   */
+  requireEnv?: boolean;
+}
+
+export interface SkippedEndpoint {
+  name: string;
+  /** The `requires_env` variables that are not set. */
+  missing: string[];
+}
 
 export interface LoadResult {
   file: string;
+  /** Present when the file is valid (and, with requireEnv off, every served variable is set). */
   config?: GatewayConfig;
+  /** Empty when the file is valid. */
   issues: ConfigIssue[];
   /** Endpoints left out because their `requires_env` variables are not set. */
-  skipped?: { name: string; missing: string[] }[];
+  skipped?: SkippedEndpoint[];
 }
 
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadResult {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read the file (${(err as Error).message})`;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'this is a folder, not a file' : `cannot read the file (${code ?? (err as Error).message})`;
     return { file, issues: [{ file, line: 1, column: 1, path: '(file)', message: reason }] };
   }
-  return loadConfigText(text, file, env);
+  return loadConfigText(text, file, env, options);
 }
 
-export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => lineCounter.linePos(offset);
-  if (doc.errors.length > 0) {
-    return {
-      file,
-      issues: doc.errors.map((e) => {
-        const pos = at(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '(yaml)', message: yamlMessage(e.message) };
-      }),
-    };
+export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadResult {
+  const requireEnv = options.requireEnv !== false;
+  const source = parseYaml(text);
+  if (source.errors.length > 0) {
+    return { file, issues: source.errors.map((e) => ({ file, ...e.position, path: '(yaml)', message: e.message })) };
+  }
+  if (source.value === null) {
+    return { file, issues: [{ file, line: 1, column: 1, path: '(file)', message: 'the file holds no settings; a config needs at least an `endpoints:` list' }] };
   }
 
-  const raw = doc.toJS() ?? {};
-  const normalized = normalizeConfig(raw, env);
+  const normalized = normalizeConfig(source.value);
   const issues: ConfigIssue[] = [];
-  const report = (normalizedPath: Path, message: string, onKey = false) => {
-    const source = normalized.sourcePath(normalizedPath);
-    const offset = offsetOf(doc, source, onKey);
-    const pos = at(offset);
-    issues.push({ file, line: pos.line, column: pos.col, path: formatPath(source), message });
+  const addAtSource = (path: Path, message: string, onKey = false) => {
+    issues.push({ file, ...source.locate(path, onKey), path: formatPath(path), message });
   };
-  const reportSource = (sourcePath: Path, message: string) => {
-    const pos = at(offsetOf(doc, sourcePath, true));
-    issues.push({ file, line: pos.line, column: pos.col, path: formatPath(sourcePath), message });
-  };
-  for (const p of normalized.problems) reportSource(p.path, p.message);
+  const add = (path: Path, message: string, onKey = false) => addAtSource(normalized.sourcePath(path), message, onKey);
+  for (const p of normalized.problems) addAtSource(p.path, p.message, true);
+  // A key the rewrite already complained about (e.g. `route_type: mlflow-model`) needs no schema complaint.
+  const rewriteProblems = new Set(normalized.problems.map((p) => formatPath(p.path)));
 
+  const skipped = skippedEndpoints(normalized.value, env);
+  const secrets = new Set<string>();
+  // Paths whose reference did not resolve: the schema's complaint about the empty value adds nothing.
   const unresolved = new Set<string>();
-  const value = resolveSecrets(normalized.value, dirname(file), env, (path, message) => {
+  const value = resolveSecrets(normalized.value, dirname(file), env, secrets, (path, variable, endpoint) => {
     unresolved.add(formatPath(path));
-    report(path, message);
+    if (!requireEnv || skipped.has(endpoint)) return;
+    add(path, `environment variable ${variable} is not set (or is empty); set it, or add \`requires_env: ${variable}\` to serve this endpoint only when it is`);
   });
+
   const parsed = ConfigSchema.safeParse(value);
   if (!parsed.success) {
-    // A value whose secret did not resolve was reported already; its schema complaint adds nothing.
-    for (const issue of parsed.error.issues) if (!unresolved.has(formatPath(issue.path as Path))) describeZodIssue(issue, value, report);
+    for (const issue of parsed.error.issues) {
+      if (unresolved.has(formatPath(issue.path as Path))) continue;
+      for (const d of describeZodIssue(issue, value)) {
+        if (!rewriteProblems.has(formatPath(normalized.sourcePath(d.path)))) add(d.path, d.message, d.onKey);
+      }
+    }
   }
-  for (const p of checkReferences(parsed.success ? parsed.data : value)) report(p.path, p.message, p.path[p.path.length - 1] === 'name');
-  if (issues.length > 0 || !parsed.success) return { file, issues: sortIssues(issues) };
-  return { file, config: parsed.data, issues, skipped: normalized.skipped };
+  const references = checkReferences(parsed.success ? parsed.data : value, {
+    skipped: requireEnv ? new Map([...skipped.values()].map((s) => [s.name, s.missing])) : undefined,
+    where: (path) => `line ${source.locate(normalized.sourcePath(path)).line}`,
+  });
+  for (const p of references) add(p.path, p.message, p.path[p.path.length - 1] === 'name');
+
+  if (issues.length > 0) return { file, issues: tidy(issues, secrets) };
+  // Left-out endpoints may hold unresolved references that failed the schema quietly, so what is
+  // served is parsed on its own. It fails only when requireEnv is off and a served endpoint needs a variable.
+  const served = ConfigSchema.safeParse(withoutSkipped(value, skipped));
+  return { file, config: served.success ? served.data : undefined, issues: [], skipped: [...skipped.values()] };
 }
 
+function withoutSkipped(value: unknown, skipped: Map<number, SkippedEndpoint>): unknown {
+  const endpoints = (value as { endpoints?: unknown }).endpoints;
+  if (!Array.isArray(endpoints) || skipped.size === 0) return value;
+  return { ...(value as object), endpoints: endpoints.filter((_, i) => !skipped.has(i)) };
+}
+
+/** Endpoints whose `requires_env` names an unset variable, by their index in the normalized list. */
+function skippedEndpoints(value: unknown, env: NodeJS.ProcessEnv): Map<number, SkippedEndpoint> {
+  const skipped = new Map<number, SkippedEndpoint>();
+  const endpoints = (value as { endpoints?: unknown }).endpoints;
+  if (!Array.isArray(endpoints)) return skipped;
+  endpoints.forEach((entry, i) => {
+    const required = (entry as { requires_env?: unknown } | null)?.requires_env;
+    const names = (Array.isArray(required) ? required : [required]).filter((n): n is string => typeof n === 'string');
+    const missing = names.filter((n) => !env[n]);
+    if (missing.length > 0) skipped.set(i, { name: String((entry as { name?: unknown }).name), missing });
+  });
+  return skipped;
+}
+
+type OnMissing = (path: Path, variable: string, endpoint: number) => void;
+
 /** Provider settings are resolved before validation, so the schema checks the real values. */
-function resolveSecrets(value: unknown, baseDir: string, env: NodeJS.ProcessEnv, report: (p: Path, m: string) => void): unknown {
+function resolveSecrets(value: unknown, baseDir: string, env: NodeJS.ProcessEnv, secrets: Set<string>, onMissing: OnMissing): unknown {
   const endpoints = (value as { endpoints?: unknown }).endpoints;
   if (!Array.isArray(endpoints)) return value;
-  const problems: { path: Path; message: string }[] = [];
   endpoints.forEach((endpoint, i) => {
     const model = (endpoint as { model?: { provider?: unknown; config?: unknown } } | null)?.model;
     if (!model || typeof model !== 'object' || model.config === undefined) return;
     const provider = typeof model.provider === 'string' ? findProvider(model.provider) : undefined;
-    model.config = resolveProviderConfig(model.config, ['endpoints', i, 'model', 'config'], provider?.secretKeys ?? [], { env, baseDir, problems });
+    const ctx: SecretContext = { env, baseDir, secretKeys: provider?.secretKeys ?? [], missing: [], secrets };
+    model.config = resolveProviderConfig(model.config, ['endpoints', i, 'model', 'config'], ctx);
+    for (const m of ctx.missing) onMissing(m.path, m.variable, i);
   });
-  for (const p of problems) report(p.path, p.message);
   return value;
 }
 
-function describeZodIssue(issue: z.core.$ZodIssue, value: unknown, report: (p: Path, m: string, onKey?: boolean) => void): void {
-  const path = issue.path as Path;
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const known = knownKeys(path, value);
-      for (const key of issue.keys) {
-        const hint = didYouMean(key, known);
-        report([...path, key], `unknown key "${key}"${hint || (known.length ? `; expected one of: ${known.join(', ')}` : '')}`, true);
-      }
-      return;
-    }
-    case 'invalid_union': {
-      if ((issue as { note?: string }).note === 'No matching discriminator') {
-        const given = valueAt(value, path);
-        const names = providers.map((p) => p.name);
-        const hint = typeof given === 'string' ? didYouMean(given, names) : '';
-        report(path, given === undefined ? `is required: one of ${names.join(', ')}` : `unknown provider "${String(given)}"${hint}; known providers: ${names.join(', ')}`);
-        return;
-      }
-      report(path, issue.message);
-      return;
-    }
-    case 'invalid_type': {
-      const given = valueAt(value, path);
-      report(path, given === undefined ? 'is required' : `must be ${article(issue.expected)} (got ${describe(given)})`);
-      return;
-    }
-    case 'invalid_value': {
-      const given = valueAt(value, path);
-      const options = issue.values.map(String);
-      const hint = typeof given === 'string' ? closest(given, options) : undefined;
-      report(path, `${given === undefined ? 'is required' : `"${String(given)}" is not allowed`}: use ${options.length === 1 ? `"${options[0]}"` : `one of ${options.join(', ')}`}${hint ? ` (did you mean "${hint}"?)` : ''}`);
-      return;
-    }
-    default:
-      report(path, issue.message);
-  }
-}
-
-/** Keys the schema allows at a path, for "did you mean" hints; union branches follow the data's provider. */
-function knownKeys(path: Path, value: unknown): string[] {
-  let node = schemaRoot();
-  let data: unknown = value;
-  const pick = (n: JsonSchema, d: unknown): JsonSchema => {
-    const branches = n.anyOf ?? n.oneOf;
-    if (!branches) return n;
-    const provider = (d as { provider?: unknown } | null)?.provider;
-    return branches.find((b) => b.properties?.provider?.const === provider) ?? { properties: Object.assign({}, ...branches.map((b) => b.properties ?? {})) };
-  };
-  node = pick(node, data);
-  for (const key of path) {
-    const next: JsonSchema | undefined = typeof key === 'number' ? node.items : node.properties?.[key];
-    if (!next) return [];
-    data = (data as Record<string | number, unknown> | undefined)?.[key];
-    node = pick(next, data);
-  }
-  return Object.keys(node.properties ?? {});
-}
-
-interface JsonSchema {
-  properties?: Record<string, JsonSchema>;
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  const?: unknown;
-}
-
-let cachedSchema: JsonSchema | undefined;
-const schemaRoot = (): JsonSchema => (cachedSchema ??= configJsonSchema() as JsonSchema);
-
-/** Source offset of the node at a path, or of its nearest existing ancestor. With onKey, of the key itself. */
-function offsetOf(doc: Document, path: Path, onKey: boolean): number {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const parentPath = path.slice(0, Math.max(0, depth - 1));
-    const parent = depth === 0 ? doc.contents : (doc.getIn(parentPath, true) as Node | undefined);
-    if (depth === 0) return (parent as Node | null)?.range?.[0] ?? 0;
-    const key = path[depth - 1];
-    if (isMap(parent)) {
-      const pair = parent.items.find((item) => (item.key as { value?: unknown } | null)?.value === key);
-      if (pair) {
-        const keyNode = pair.key as Node;
-        const valueNode = pair.value as Node | null;
-        if ((onKey && depth === path.length) || !valueNode?.range) return keyNode.range?.[0] ?? 0;
-        return valueNode.range[0];
-      }
-    } else if (isSeq(parent) && typeof key === 'number') {
-      const item = parent.items[key] as Node | undefined;
-      if (item?.range) return item.range[0];
-    }
-  }
-  return 0;
-}
-
-function valueAt(value: unknown, path: Path): unknown {
-  let node = value;
-  for (const key of path) node = (node as Record<string | number, unknown> | undefined)?.[key];
-  return node;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
-  return `${typeof value} ${String(value)}`;
-}
-
-function article(expected: string): string {
-  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a text', number: 'a number', int: 'a whole number', boolean: 'true or false' };
-  return words[expected] ?? `a ${expected}`;
-}
-
-function yamlMessage(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
-  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+/** Sorts by position and scrubs any secret value a message might quote. */
+function tidy(issues: ConfigIssue[], secrets: Set<string>): ConfigIssue[] {
+  const scrub = [...secrets].sort((a, b) => b.length - a.length);
+  return issues
+    .map((issue) => ({ ...issue, message: scrub.reduce((message, secret) => message.split(secret).join('[redacted]'), issue.message) }))
+    .sort((a, b) => a.line - b.line || a.column - b.column);
 }

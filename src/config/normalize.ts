@@ -6,6 +6,8 @@
 // - `route_type` for `endpoint_type` (and for `task_type` on traffic routes).
 // - `endpoint: /public/path` for `path`.
 // - `<provider>_config` (e.g. `openai_config`) for `config` inside `model`.
+// - provider names in any case, with "_" for "-" (`OpenAI`).
+import { providers } from '../providers/index.js';
 import type { Path } from './issues.js';
 
 type Obj = Record<string, unknown>;
@@ -20,39 +22,32 @@ export interface Normalized {
   value: unknown;
   /** Maps a path in the normalized value to the path as written in the file. */
   sourcePath(path: Path): Path;
+  /** Problems found while rewriting, at paths as written in the file. */
   problems: { path: Path; message: string }[];
-  /** Endpoints left out because an environment variable in their `requires_env` is not set. */
-  skipped: { name: string; missing: string[] }[];
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function normalizeConfig(raw: unknown, env: NodeJS.ProcessEnv): Normalized {
+export function normalizeConfig(raw: unknown): Normalized {
   const origins = new WeakMap<object, Origin>();
   const problems: Normalized['problems'] = [];
-  const skipped: Normalized['skipped'] = [];
   if (!isObj(raw)) {
-    return { value: raw, sourcePath: (p) => p, problems, skipped };
+    return { value: raw, sourcePath: (p) => p, problems };
   }
-  // An endpoint with `requires_env` is served only when all those variables are set (so one
-  // example config can offer OpenAI when OPENAI_API_KEY exists and still start without it).
-  const wanted = (entry: unknown): boolean => {
-    const required = isObj(entry) ? entry.requires_env : undefined;
-    const names = typeof required === 'string' ? [required] : Array.isArray(required) ? required.filter((n): n is string => typeof n === 'string') : [];
-    const missing = names.filter((n) => !env[n]);
-    if (missing.length > 0) skipped.push({ name: String((entry as Obj).name), missing });
-    return missing.length === 0;
-  };
 
   const root: Obj = { ...raw };
   origins.set(root, { path: [] });
   const endpoints: unknown[] = [];
   const routes: unknown[] = [];
+  // Lists are rebuilt (legacy routes become endpoints), so each element remembers where it was written.
+  const endpointSources: Path[] = [];
+  const routeSources: Path[] = [];
 
   const rawEndpoints = raw.endpoints;
   if (Array.isArray(rawEndpoints)) {
     rawEndpoints.forEach((entry, i) => {
-      if (wanted(entry)) endpoints.push(rewriteEndpoint(entry, ['endpoints', i], origins, problems));
+      endpoints.push(rewriteEndpoint(entry, ['endpoints', i], origins, problems));
+      endpointSources.push(['endpoints', i]);
     });
   }
   const rawRoutes = raw.routes;
@@ -60,9 +55,11 @@ export function normalizeConfig(raw: unknown, env: NodeJS.ProcessEnv): Normalize
     rawRoutes.forEach((entry, i) => {
       const at: Path = ['routes', i];
       if (isObj(entry) && 'model' in entry && !('destinations' in entry)) {
-        if (wanted(entry)) endpoints.push(rewriteEndpoint(entry, at, origins, problems));
+        endpoints.push(rewriteEndpoint(entry, at, origins, problems));
+        endpointSources.push(at);
       } else {
         routes.push(rewriteRoute(entry, at, origins));
+        routeSources.push(at);
       }
     });
   }
@@ -70,11 +67,9 @@ export function normalizeConfig(raw: unknown, env: NodeJS.ProcessEnv): Normalize
   if ('endpoints' in raw) root.endpoints = Array.isArray(rawEndpoints) ? endpoints : rawEndpoints;
   else if (endpoints.length > 0) root.endpoints = endpoints;
   if ('routes' in raw) root.routes = Array.isArray(rawRoutes) ? routes : rawRoutes;
-
-  // Arrays are rebuilt, so their element indexes map through each element's own origin.
-  const arrayOrigins = new Map<unknown, Path[]>([
-    [root.endpoints, endpoints.map((e) => (isObj(e) ? origins.get(e)?.path : undefined) ?? [])],
-    [root.routes, routes.map((r) => (isObj(r) ? origins.get(r)?.path : undefined) ?? [])],
+  const elementSources = new Map<unknown, Path[]>([
+    [endpoints, endpointSources],
+    [routes, routeSources],
   ]);
 
   const sourcePath = (path: Path): Path => {
@@ -83,18 +78,15 @@ export function normalizeConfig(raw: unknown, env: NodeJS.ProcessEnv): Normalize
     for (const key of path) {
       const origin = isObj(node) ? origins.get(node) : undefined;
       if (origin) source = [...origin.path];
-      const elementOrigins = Array.isArray(node) ? arrayOrigins.get(node) : undefined;
-      if (elementOrigins && typeof key === 'number' && elementOrigins[key]?.length) {
-        source = [...elementOrigins[key]];
-      } else {
-        source.push(typeof key === 'string' ? (origin?.keys?.[key] ?? key) : key);
-      }
+      const fromList = typeof key === 'number' ? elementSources.get(node)?.[key] : undefined;
+      if (fromList) source = [...fromList];
+      else source.push(typeof key === 'string' ? (origin?.keys?.[key] ?? key) : key);
       node = isObj(node) || Array.isArray(node) ? (node as Obj)[key as string] : undefined;
     }
     return source;
   };
 
-  return { value: root, sourcePath, problems, skipped };
+  return { value: root, sourcePath, problems };
 }
 
 function rename(entry: Obj, from: string, to: string, keys: Record<string, string>): void {
@@ -122,13 +114,19 @@ function rewriteEndpoint(entry: unknown, at: Path, origins: WeakMap<object, Orig
   return out;
 }
 
+// MLflow matches provider names loosely: case and "-" versus "_" do not matter ("OpenAI", "amazon_bedrock").
+const fold = (name: string) => name.toLowerCase().replaceAll('-', '_');
+const providerNames = new Map(providers.map((p) => [fold(p.name), p.name]));
+
 function rewriteModel(model: Obj, at: Path, origins: WeakMap<object, Origin>, problems: Normalized['problems']): Obj {
   const out: Obj = { ...model };
   const keys: Record<string, string> = {};
+  if (typeof out.provider === 'string') out.provider = providerNames.get(fold(out.provider)) ?? out.provider;
   const providerKeys = Object.keys(out).filter((k) => k !== 'config' && k.endsWith('_config'));
   if (providerKeys.length > 0) {
     if ('config' in out || providerKeys.length > 1) {
-      for (const k of providerKeys) problems.push({ path: [...at, k], message: `provider settings are given twice; keep one of ${['config', ...providerKeys].filter((x) => x in out).join(', ')}` });
+      const given = ['config', ...providerKeys].filter((k) => k in out).join(', ');
+      for (const k of providerKeys) problems.push({ path: [...at, k], message: `provider settings are given twice; keep one of ${given}` });
     } else {
       rename(out, providerKeys[0], 'config', keys);
     }

@@ -1,5 +1,6 @@
 // Hot reload: the config file is watched (and SIGHUP triggers a reload too). A valid new config
 // is swapped in atomically; an invalid one is refused with its reasons and the old one stays.
+// Requests read the current runtime once when they start, so in-flight ones finish on the old one.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -7,11 +8,16 @@ import type { LimiterRegistry } from '../access/window-limiter.js';
 import { buildRuntime, type GatewayState } from '../core/runtime.js';
 import { formatIssue } from './issues.js';
 import { loadConfigFile } from './load.js';
+import type { GatewayConfig } from './schema.js';
 
 export interface ReloadOutcome {
   ok: boolean;
+  /** Why the new config was refused, each as file:line:column: path: reason. */
   issues: string[];
 }
+
+/** Server settings the running listener keeps until a restart. */
+const RESTART_ONLY = ['port', 'host', 'body_limit'] as const;
 
 export class ConfigReloader {
   private watcher?: FSWatcher;
@@ -27,27 +33,30 @@ export class ConfigReloader {
 
   reload(trigger: string): ReloadOutcome {
     const result = loadConfigFile(this.file, this.env);
-    if (!result.config) {
-      const issues = result.issues.map(formatIssue);
-      this.log.error({ trigger, file: this.file, issues }, 'config reload refused; the running config stays');
-      return { ok: false, issues };
-    }
+    if (!result.config) return this.refuse(trigger, result.issues.map(formatIssue));
+    const previous = this.state.current.config;
     try {
+      // Built fully before the swap: a failure here leaves the running config untouched.
       this.state.swap(buildRuntime(result.config, this.file, this.limiters));
     } catch (err) {
-      const issues = [`${this.file}: ${(err as Error).message}`];
-      this.log.error({ trigger, file: this.file, issues }, 'config reload refused; the running config stays');
-      return { ok: false, issues };
+      return this.refuse(trigger, [`${this.file}: ${(err as Error).message}`]);
     }
-    this.log.info({ trigger, file: this.file, endpoints: result.config.endpoints.length, routes: result.config.routes.length }, 'config reloaded');
+    const { endpoints, routes, server } = result.config;
+    this.log.info(
+      { trigger, file: this.file, endpoints: endpoints.length, routes: routes.length, skipped: result.skipped?.map((s) => s.name) },
+      'config reloaded',
+    );
+    this.applyServerSettings(previous, result.config);
     return { ok: true, issues: [] };
   }
 
-  /** Watches the file's folder, since editors and `kubectl` config maps replace files by renaming. */
+  /** Watches the file's folder, since editors and Kubernetes config maps replace files by renaming. */
   watch(debounceMs = 150): void {
+    if (this.watcher) return;
     const target = resolve(this.file);
     const name = basename(target);
     this.watcher = watch(dirname(target), (_event, changed) => {
+      // `..data` is the symlink a config map swaps; other files in the folder are not ours.
       if (changed && changed !== name && !changed.startsWith('..')) return;
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.reload('file change'), debounceMs);
@@ -58,5 +67,18 @@ export class ConfigReloader {
   close(): void {
     clearTimeout(this.timer);
     this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private refuse(trigger: string, issues: string[]): ReloadOutcome {
+    this.log.error({ trigger, file: this.file, issues }, `config reload refused; the running config stays:\n${issues.join('\n')}`);
+    return { ok: false, issues };
+  }
+
+  /** The log level follows the file (unless GATEHOUSE_LOG_LEVEL pins it); listener settings need a restart. */
+  private applyServerSettings(previous: GatewayConfig, next: GatewayConfig): void {
+    if (next.server.log_level !== previous.server.log_level && !this.env.GATEHOUSE_LOG_LEVEL) this.log.level = next.server.log_level;
+    const pending = RESTART_ONLY.filter((key) => next.server[key] !== previous.server[key]);
+    if (pending.length > 0) this.log.warn({ settings: pending.map((k) => `server.${k}`) }, 'these settings changed and take effect on restart');
   }
 }

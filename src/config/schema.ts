@@ -4,13 +4,14 @@
 import { z } from 'zod';
 import { providers } from '../providers/index.js';
 import { duration, size } from './duration.js';
+import { didYouMean } from './issues.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
-// MLflow also accepts plurals ("minutes") and month/year.
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
+type RenewalPeriod = (typeof RENEWAL_PERIODS)[number];
 
-// MLflow's rule ([\w\-.]+), plus ":" for names like "llama3:8b".
-const NAME = /^[\w.:-]+$/;
+// MLflow's rule ([\w\-.]+, where Python's \w includes letters of every script), plus ":" for names like "llama3:8b".
+const NAME = /^[\p{L}\p{N}_.:-]+$/u;
 const name = (what: string) =>
   z
     .string()
@@ -20,17 +21,45 @@ const name = (what: string) =>
 const publicPath = z
   .string()
   .regex(/^\/[A-Za-z0-9._~\-/{}]*$/, { message: 'a public path starts with "/" and uses URL path characters' })
-  .meta({ description: 'An extra public path that serves this endpoint with its payload shape, e.g. /api/v1/summarize.' });
+  .meta({ description: 'An extra public path that serves this endpoint or route with its payload shape, e.g. /api/v1/summarize.' });
+
+// MLflow hands "{calls}/{renewal_period}" to the `limits` library, which also reads plurals, any
+// case and a leading count ("minutes", "1 Minute", "5 minutes"). A count other than 1 would change the
+// window length, which the limiter does not model, so it is refused rather than silently read as 1.
+const PERIOD = /^\s*(?:(\d+)\s*)?([a-z]+?)s?\s*$/i;
+const renewalPeriod = z
+  .string()
+  .transform((value, ctx) => {
+    const match = PERIOD.exec(value);
+    const unit = match?.[2].toLowerCase() as RenewalPeriod | undefined;
+    if (!match || !unit || !RENEWAL_PERIODS.includes(unit)) {
+      const hint = match ? didYouMean(match[2], RENEWAL_PERIODS) : '';
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a period: use second, minute, hour, day, month or year${hint}` });
+      return z.NEVER;
+    }
+    if (match[1] !== undefined && Number(match[1]) !== 1) {
+      ctx.addIssue({ code: 'custom', message: `"${value}": windows of several ${unit}s are not supported; give the calls per one ${unit} (or per a longer period)` });
+      return z.NEVER;
+    }
+    return unit;
+  })
+  .meta({
+    description: 'Window length: second, minute, hour, day, month or year. Plurals and a leading "1 " are accepted, as in MLflow.',
+    examples: ['minute', 'hour', 'day'],
+  });
 
 export const LimitSchema = z
   .strictObject({
-    renewal_period: z
-      .preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase().replace(/s$/, '') : v), z.enum(RENEWAL_PERIODS))
-      .meta({ description: 'Window length: second, minute, hour, day, month or year (plurals accepted, as in MLflow).' }),
+    renewal_period: renewalPeriod,
     calls: z.int().positive().meta({ description: 'Calls allowed per window.' }),
-    key: z.enum(['client_ip', 'global']).default('client_ip').meta({
-      description: 'What the limit counts: each client address separately (client_ip, MLflow\'s behaviour, the default) or all callers together (global).',
-    }),
+    // MLflow's Limit model has `key: null` (unused there), so null means the default here.
+    key: z
+      .enum(['client_ip', 'global'])
+      .nullish()
+      .transform((key) => key ?? 'client_ip')
+      .meta({
+        description: "What the limit counts: each client address separately (client_ip, MLflow's behaviour, the default) or all callers together (global).",
+      }),
   })
   .meta({ description: 'Rate limit as in MLflow: at most `calls` per `renewal_period`; over it the gateway answers 429 with Retry-After (MLflow omits the header; Gatehouse adds it).' });
 
@@ -38,7 +67,9 @@ const modelFor = (provider: (typeof providers)[number]) =>
   z.strictObject({
     provider: z.literal(provider.name).meta({ description: provider.description }),
     name: z.string().min(1).meta({ description: "The provider's model name (e.g. gpt-4o-mini)." }),
-    config: (provider.configSchema as z.ZodType).optional().meta({ description: `Settings of the ${provider.name} provider.` }),
+    // Validated even when absent, so a provider that needs settings (openai's key) says so here
+    // instead of failing when the runtime is built.
+    config: (provider.configSchema as z.ZodType).prefault({}).meta({ description: `Settings of the ${provider.name} provider.` }),
   });
 
 export const ModelSchema = z
@@ -55,7 +86,9 @@ export const EndpointSchema = z
     requires_env: z.union([z.string(), z.array(z.string())]).optional().meta({
       description: 'Serve this endpoint only when these environment variables are set; otherwise it is left out and listed as skipped at start.',
     }),
-    timeout: duration('Upper bound on the wait for the upstream\'s first byte and on any pause within its answer; over it the gateway answers 504. Default 300s.').prefault(300),
+    timeout: duration("Upper bound on the wait for the upstream's first byte and on any pause within its answer; over it the gateway answers 504. Default 300s.", {
+      positive: true,
+    }).prefault(300),
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
@@ -85,7 +118,7 @@ export const ServerSchema = z
       description: 'Log level. info writes one access-log line per request. GATEHOUSE_LOG_LEVEL overrides it.',
     }),
   })
-  .meta({ description: 'HTTP server settings. Changes to port and host take effect on restart; the rest on reload.' });
+  .meta({ description: 'HTTP server settings. port, host and body_limit take effect on restart; log_level on reload.' });
 
 export const ConfigSchema = z
   .strictObject({
@@ -100,7 +133,7 @@ export type EndpointConfig = z.infer<typeof EndpointSchema>;
 export type RouteConfig = z.infer<typeof RouteSchema>;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
-/** The JSON Schema of the config file (what a person writes, so input types). */
+/** The JSON Schema of the native form (what a person writes, so input types). Editors get json-schema.ts's, which adds MLflow's spellings. */
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
 }

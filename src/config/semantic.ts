@@ -8,7 +8,7 @@ export interface Problem {
 }
 
 /** Public paths the gateway serves itself; config-declared paths may not take them. */
-const RESERVED_PREFIXES = ['/v1/', '/api/2.0/', '/endpoints/', '/gateway/', '/admin', '/health', '/ready', '/metrics', '/ui'];
+const RESERVED_PREFIXES = ['/v1/', '/api/2.0/', '/api/3.0/', '/endpoints/', '/gateway/', '/admin', '/health', '/ready', '/metrics', '/ui'];
 
 /** The parts these checks read. Loose on purpose: they also run on a config that failed the schema. */
 interface Loose {
@@ -16,18 +16,25 @@ interface Loose {
   routes?: { name?: unknown; task_type?: unknown; path?: unknown; destinations?: { name?: unknown; traffic_percentage?: unknown }[] }[];
 }
 
-export function checkReferences(input: unknown): Problem[] {
+export interface ReferenceOptions {
+  /** Endpoints left out for their unset `requires_env` variables: a route may not send traffic to them. */
+  skipped?: Map<string, string[]>;
+  /** How a message names another place in the file (default: its key path). */
+  where?: (path: Path) => string;
+}
+
+export function checkReferences(input: unknown, { skipped = new Map(), where = formatPath }: ReferenceOptions = {}): Problem[] {
   const config = looseView(input);
   const problems: Problem[] = [];
   const names = new Map<string, Path>();
-  const claim = (name: unknown, at: Path, kind: string) => {
+  const claim = (name: unknown, at: Path) => {
     if (typeof name !== 'string') return;
     const first = names.get(name);
-    if (first) problems.push({ path: [...at, 'name'], message: `duplicate name "${name}": names must be unique among endpoints and routes (first used at ${formatPath(first)})` });
+    if (first) problems.push({ path: [...at, 'name'], message: `duplicate name "${name}": names must be unique among endpoints and routes (first used at ${where(first)})` });
     else names.set(name, at);
   };
-  config.endpoints.forEach((e, i) => claim(e.name, ['endpoints', i], 'endpoint'));
-  config.routes.forEach((r, i) => claim(r.name, ['routes', i], 'route'));
+  config.endpoints.forEach((e, i) => claim(e.name, ['endpoints', i]));
+  config.routes.forEach((r, i) => claim(r.name, ['routes', i]));
 
   // Only valid types are compared; a misspelled one was reported by the schema already.
   const typeOf = new Map<string, string>();
@@ -48,7 +55,10 @@ export function checkReferences(input: unknown): Problem[] {
       if (seen.has(d.name)) problems.push({ path: at, message: `destination "${d.name}" is listed twice in route "${route.name}"` });
       seen.add(d.name);
       const type = typeOf.get(d.name);
-      if (type === undefined) {
+      const unset = skipped.get(d.name);
+      if (unset) {
+        problems.push({ path: at, message: `destination "${d.name}" is left out because ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set (its requires_env); set ${unset.length === 1 ? 'it' : 'them'} or remove this destination` });
+      } else if (type === undefined) {
         problems.push({ path: at, message: `destination "${d.name}" names no endpoint or route${didYouMean(d.name, known)}` });
       } else if (type !== 'unknown' && validType(route.task_type) !== 'unknown' && type !== route.task_type) {
         problems.push({ path: at, message: `destination "${d.name}" serves ${type}, but route "${route.name}" has task_type ${route.task_type}` });
@@ -67,7 +77,7 @@ export function checkReferences(input: unknown): Problem[] {
     const reserved = RESERVED_PREFIXES.find((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || path === p.replace(/\/$/, ''));
     if (reserved) problems.push({ path: at, message: `path "${path}" is served by the gateway itself (${reserved}); choose another path` });
     const first = paths.get(path);
-    if (first) problems.push({ path: at, message: `path "${path}" is already used at ${formatPath(first)}` });
+    if (first) problems.push({ path: at, message: `path "${path}" is already used at ${where(first)}` });
     else paths.set(path, at);
   };
   config.endpoints.forEach((e, i) => checkPath(e.path, ['endpoints', i, 'path']));

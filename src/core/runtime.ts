@@ -53,7 +53,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
       type: endpoint.endpoint_type,
       provider: provider.name,
       model: endpoint.model.name,
-      client: provider.create({ name: endpoint.model.name, config: endpoint.model.config ?? provider.configSchema.parse({}) }),
+      client: provider.create({ name: endpoint.model.name, config: endpoint.model.config }),
       limiter,
       timeoutMs: endpoint.timeout,
       config: endpoint,

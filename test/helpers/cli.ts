@@ -11,9 +11,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The environment a child gets: this one without GATEHOUSE_* settings, plus `extra`. */
+/** The environment a child gets: this one without settings that name a config, port or host, plus `extra`. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GATEHOUSE_')));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GATEHOUSE_') && key !== 'MLFLOW_GATEWAY_CONFIG'));
   return { ...env, ...extra };
 }
 

@@ -16,7 +16,7 @@ const configSchema = z
     openai_organization: z.string().optional().meta({ description: 'OpenAI organization id, sent as the OpenAI-Organization header.' }),
     openai_project: z.string().optional().meta({ description: 'OpenAI project id, sent as the OpenAI-Project header.' }),
     openai_api_type: z.literal('openai').optional().meta({
-      description: 'MLflow compatibility: "openai" (the default). Azure OpenAI ("azure", "azuread") is served by the azure-openai provider.',
+      description: 'MLflow compatibility: "openai" (the default). Azure OpenAI ("azure", "azuread") is not served by this provider.',
     }),
     headers: z.record(z.string(), z.string()).optional().meta({ description: 'Extra HTTP headers sent to the upstream on every request.' }),
     stream_usage: z.boolean().default(true).meta({
