@@ -10,6 +10,7 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { serveAsBenchChild } from './child-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,19 +81,4 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 120_000;
 
-server.listen(Number(values.port), values.host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ ready: true, port })}\n`);
-});
-
-const shutdown = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 1000).unref();
-};
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();
+serveAsBenchChild(server, Number(values.port), values.host);

@@ -16,6 +16,7 @@
 
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { serveAsBenchChild } from './child-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -248,20 +249,4 @@ server.keepAliveTimeout = 120_000;
 server.headersTimeout = 125_000;
 server.maxRequestsPerSocket = 0;
 
-server.listen(Number(values.port), values.host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ ready: true, port })}\n`);
-});
-
-const shutdown = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 1000).unref();
-};
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
-// Never outlive the bench: the parent closes our stdin (or dies) and we exit.
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();
+serveAsBenchChild(server, Number(values.port), values.host);

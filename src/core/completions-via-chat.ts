@@ -8,34 +8,25 @@ export function completionToChat(req: CompletionRequest, prompt: string): ChatRe
 }
 
 export function chatToCompletion(res: ChatResponse): CompletionResponse {
-  return {
-    id: res.id.replace(/^chatcmpl-/, 'cmpl-'),
-    object: 'text_completion',
-    created: res.created,
-    model: res.model,
-    choices: res.choices.map((c) => ({
-      index: c.index,
-      text: typeof c.message.content === 'string' ? c.message.content : '',
-      finish_reason: c.finish_reason,
-      logprobs: null,
-    })),
-    usage: res.usage,
-  };
+  return asCompletion(res, res.choices.map((c) => ({ index: c.index, content: c.message.content, finish_reason: c.finish_reason })));
 }
 
 export function chatChunkToCompletion(chunk: ChatChunk): CompletionChunk {
+  return asCompletion(chunk, chunk.choices.map((c) => ({ index: c.index, content: c.delta.content, finish_reason: c.finish_reason })));
+}
+
+/** One mapping for answers and chunks: the same fields, with choice text taken from message or delta. */
+function asCompletion(
+  source: ChatResponse | ChatChunk,
+  choices: { index: number; content: unknown; finish_reason: string | null }[],
+): CompletionResponse & CompletionChunk {
   return {
-    id: chunk.id.replace(/^chatcmpl-/, 'cmpl-'),
+    id: source.id.replace(/^chatcmpl-/, 'cmpl-'),
     object: 'text_completion',
-    created: chunk.created,
-    model: chunk.model,
-    choices: chunk.choices.map((c) => ({
-      index: c.index,
-      text: typeof c.delta.content === 'string' ? c.delta.content : '',
-      finish_reason: c.finish_reason,
-      logprobs: null,
-    })),
-    ...(chunk.usage ? { usage: chunk.usage } : {}),
+    created: source.created,
+    model: source.model,
+    choices: choices.map((c) => ({ index: c.index, text: typeof c.content === 'string' ? c.content : '', finish_reason: c.finish_reason, logprobs: null })),
+    ...(source.usage ? { usage: source.usage } : {}),
   };
 }
 
