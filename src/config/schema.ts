@@ -89,6 +89,10 @@ export const EndpointSchema = z
     timeout: duration("Upper bound on the wait for the upstream's first byte and on any pause within its answer; over it the gateway answers 504. Default 300s.", {
       positive: true,
     }).prefault(300),
+    drop_unsupported_params: z.boolean().default(false).meta({
+      description:
+        'What happens to a request parameter the provider cannot take (e.g. `seed` on a provider without it): false (the default) refuses the request with a 400 naming it; true drops it, and the response lists it in x-gatehouse-dropped-params.',
+    }),
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 

@@ -17,6 +17,10 @@ export class RequestContext {
   /** Time from the start of the request to the first streamed chunk sent to the client. */
   ttftMs?: number;
   errorCode?: string;
+  /** Request parameters an adapter left out because the provider cannot take them. */
+  droppedParams?: string[];
+  /** Upstream response headers passed on to the client. */
+  exposedHeaders?: Record<string, string>;
 
   constructor(readonly clientIp: string) {}
 

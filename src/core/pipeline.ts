@@ -1,6 +1,6 @@
 // The request pipeline: resolve the target, admit, call the provider, account. Surfaces parse
 // their wire format into canonical requests and hand them here; they render what comes back.
-import type { ProviderClient } from '../providers/types.js';
+import type { CallOptions, ProviderClient } from '../providers/types.js';
 import { chatChunkToCompletion, chatToCompletion, completionToChat, mergeCompletions } from './completions-via-chat.js';
 import type { RequestContext } from './context.js';
 import { GatewayError } from './errors.js';
@@ -49,8 +49,26 @@ function admit(ctx: RequestContext, target: Target): EndpointRuntime {
   return endpoint;
 }
 
-function callOptions(ctx: RequestContext, endpoint: EndpointRuntime) {
-  return { model: endpoint.model, signal: ctx.signal, timeoutMs: endpoint.timeoutMs, requestId: ctx.id };
+function callOptions(ctx: RequestContext, endpoint: EndpointRuntime): CallOptions {
+  return {
+    model: endpoint.model,
+    signal: ctx.signal,
+    timeoutMs: endpoint.timeoutMs,
+    requestId: ctx.id,
+    unsupported(param, reason) {
+      if (!endpoint.dropUnsupportedParams) {
+        const why = reason ? `: ${reason}` : '';
+        throw new GatewayError(400, `Parameter '${param}' is not supported by the ${endpoint.provider} provider of endpoint '${endpoint.name}'${why}. Remove it, or set drop_unsupported_params: true on the endpoint to have it dropped.`, {
+          param,
+          code: 'unsupported_parameter',
+        });
+      }
+      (ctx.droppedParams ??= []).push(param);
+    },
+    exposeHeader(name, value) {
+      (ctx.exposedHeaders ??= {})[name] = value;
+    },
+  };
 }
 
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {

@@ -14,6 +14,7 @@ export interface EndpointRuntime {
   client: ProviderClient;
   limiter?: WindowLimiter;
   timeoutMs: number;
+  dropUnsupportedParams: boolean;
   config: EndpointConfig;
 }
 
@@ -56,6 +57,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
       client: provider.create({ name: endpoint.model.name, config: endpoint.model.config }),
       limiter,
       timeoutMs: endpoint.timeout,
+      dropUnsupportedParams: endpoint.drop_unsupported_params,
       config: endpoint,
     };
     targets.set(endpoint.name, runtime);

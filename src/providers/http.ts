@@ -46,6 +46,19 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<Dispatcher.
 }
 
 /**
+ * Passes the provider's rate-limit headers (OpenAI's and Anthropic's names) on to the client under
+ * `x-gatehouse-upstream-<name>`, so they cannot be mistaken for the gateway's own limits.
+ */
+export function exposeRateLimitHeaders(headers: Dispatcher.ResponseData['headers'], expose: (name: string, value: string) => void): void {
+  for (const name in headers) {
+    if (name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-')) {
+      const value = headers[name];
+      if (typeof value === 'string') expose(`x-gatehouse-upstream-${name}`, value);
+    }
+  }
+}
+
+/**
  * Stops reading an upstream body and frees its connection. undici's body emits an "aborted"
  * error when destroyed; with no listener that error would crash the process.
  */

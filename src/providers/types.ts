@@ -19,6 +19,14 @@ export interface CallOptions {
   /** Upper bound on the wait for the upstream's first byte and on any pause within its answer. */
   timeoutMs: number;
   requestId: string;
+  /**
+   * An adapter calls this for each parameter of the request that its provider cannot take, and then
+   * leaves it out. It throws a 400 naming the parameter unless the endpoint has
+   * `drop_unsupported_params: true`, so nothing is sent upstream to fail there.
+   */
+  unsupported(param: string, reason?: string): void;
+  /** Passes an upstream response header on to the client (e.g. the provider's rate-limit headers). */
+  exposeHeader(name: string, value: string): void;
 }
 
 /**

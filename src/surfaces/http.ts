@@ -35,7 +35,8 @@ export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
   };
   if (ctx.endpoint) headers['x-gatehouse-endpoint'] = ctx.endpoint;
   if (ctx.route) headers['x-gatehouse-route'] = ctx.route;
-  return headers;
+  if (ctx.droppedParams) headers['x-gatehouse-dropped-params'] = ctx.droppedParams.join(',');
+  return ctx.exposedHeaders ? { ...ctx.exposedHeaders, ...headers } : headers;
 }
 
 export function sendJson(reply: FastifyReply, ctx: RequestContext, body: unknown, status = 200): void {
@@ -144,6 +145,7 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       completion_tokens: ctx.usage?.completion_tokens,
       total_tokens: ctx.usage?.total_tokens,
       error: ctx.errorCode,
+      dropped_params: ctx.droppedParams,
       client_ip: request.ip,
     },
   );

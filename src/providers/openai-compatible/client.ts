@@ -13,7 +13,7 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
 } from '../../core/types.js';
-import { discardBody, readJson, transportError, upstreamRequest } from '../http.js';
+import { discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
 import { readSseJson } from '../sse.js';
 import type { CallOptions, ProviderClient } from '../types.js';
 
@@ -64,11 +64,13 @@ export class OpenAICompatibleClient implements ProviderClient {
 
   private async json<T>(path: string, body: object, call: CallOptions): Promise<T> {
     const res = await upstreamRequest(this.request(path, body, call));
+    exposeRateLimitHeaders(res.headers, call.exposeHeader);
     return readJson<T>(res, this.opts.provider, call.signal);
   }
 
   private async stream<T>(path: string, body: object, call: CallOptions): Promise<AsyncIterable<T>> {
     const res = await upstreamRequest(this.request(path, body, call, 'text/event-stream'));
+    exposeRateLimitHeaders(res.headers, call.exposeHeader);
     const { provider, secrets } = this.opts;
     // A JSON answer to a stream request holds no events: passing it on would be an empty, "complete" stream.
     if (String(res.headers['content-type'] ?? '').includes('json')) {

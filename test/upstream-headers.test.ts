@@ -1,0 +1,34 @@
+// The provider's rate-limit headers reach the client, renamed so they are not taken for the gateway's own.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { chatBody, postJson } from './helpers/http.js';
+
+let fake: FakeOpenAI;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  gw = await startGateway(JSON.stringify({ endpoints: [openaiEndpoint(fake, 'chat', 'llm/v1/chat', 'gpt-4o-mini', { config: { openai_api_key: 'k-123456' } })] }));
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+
+describe('upstream rate-limit headers', () => {
+  const upstreamHeaders = { 'x-ratelimit-remaining-requests': '4999', 'x-ratelimit-remaining-tokens': '159000', 'x-request-id': 'req_abc' };
+
+  it('are passed on as x-gatehouse-upstream-* on answers and streams', async () => {
+    for (const stream of [false, true]) {
+      fake.next({ headers: upstreamHeaders });
+      const res = await postJson(`${gw.url}/v1/chat/completions`, chatBody('chat', { stream }));
+      expect(res.status).toBe(200);
+      await res.text();
+      expect(res.headers.get('x-gatehouse-upstream-x-ratelimit-remaining-requests')).toBe('4999');
+      expect(res.headers.get('x-gatehouse-upstream-x-ratelimit-remaining-tokens')).toBe('159000');
+      expect(res.headers.get('x-ratelimit-remaining-requests')).toBeNull();
+      expect(res.headers.get('x-gatehouse-upstream-x-request-id')).toBeNull();
+    }
+  });
+});
