@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { editorJsonSchema } from '../config/json-schema.js';
+import { diffSources, type DiffFormat } from './diff.js';
 import { serve } from './serve.js';
 import { renderReports, validateFiles, type ReportFormat } from './validate.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   addServe(program, 'start', 'start the gateway (alias of serve)');
   addValidate(program);
   addConfig(program);
+  addDiff(program);
   return program;
 }
 
@@ -112,5 +114,39 @@ function addConfig(program: Command): void {
     )
     .action(() => {
       process.stdout.write(`${JSON.stringify(editorJsonSchema(), null, 2)}\n`);
+    });
+}
+
+function addDiff(program: Command): void {
+  program
+    .command('diff')
+    .description('show what changes between two configs (files, or git revisions as REV:path)')
+    .argument('<old>', 'the config before: a file or REV:path')
+    .argument('<new>', 'the config after: a file or REV:path')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('--exit-code', 'exit 0 when nothing changes and 2 when something does (1 stays: a config is invalid)')
+    .addHelpText(
+      'after',
+      examples([
+        'gatehouse diff old.yaml gatehouse.yaml',
+        'gatehouse diff origin/main:gatehouse.yaml gatehouse.yaml --format markdown > diff.md   (a merge-request comment)',
+        'gatehouse diff HEAD~1:gatehouse.yaml HEAD:gatehouse.yaml --exit-code || echo "config changed"',
+      ]),
+    )
+    .action((oldSpec: string, newSpec: string, flags: { format: DiffFormat; exitCode?: boolean }) => {
+      let outcome;
+      try {
+        outcome = diffSources(oldSpec, newSpec, flags.format);
+      } catch (err) {
+        program.error(`gatehouse: ${(err as Error).message}`, { exitCode: 1 });
+        return;
+      }
+      if (outcome.issues.length > 0) {
+        process.stderr.write(`${outcome.output}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`${outcome.output}\n`);
+      process.exitCode = flags.exitCode && outcome.changes.length > 0 ? 2 : 0;
     });
 }
