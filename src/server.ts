@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
+import { registerAnthropic } from './surfaces/anthropic/routes.js';
 import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
 import { registerHealth } from './surfaces/health.js';
@@ -59,6 +60,7 @@ export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyIn
 
   registerHealth(app, state);
   registerOpenAI(app, state, log);
+  registerAnthropic(app, state, log);
   registerMlflow(app, state, log);
   return app;
 }

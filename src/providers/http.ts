@@ -116,9 +116,10 @@ async function upstreamStatusError(res: Dispatcher.ResponseData, provider: strin
     // The body is only used for the message; a broken one still yields an error with the status.
   }
   discardBody(res.body);
-  const { message, param } = parseErrorBody(text);
-  const retryAfter = res.headers['retry-after'];
-  return upstreamError(provider, res.statusCode, redactSecrets(message ?? `HTTP ${res.statusCode}`, secrets), typeof retryAfter === 'string' ? retryAfter : undefined, param);
+  const { message, param, retryDelay } = parseErrorBody(text);
+  const header = res.headers['retry-after'];
+  const retryAfter = typeof header === 'string' ? header : retryDelay;
+  return upstreamError(provider, res.statusCode, redactSecrets(message ?? `HTTP ${res.statusCode}`, secrets), retryAfter, param);
 }
 
 /**
@@ -138,18 +139,34 @@ export function upstreamError(provider: string, status: number, message: string,
   });
 }
 
-/** The message and blamed parameter of an error body: OpenAI's {error: {message, param}}, or common variants. */
-function parseErrorBody(text: string): { message?: string; param?: string } {
+/**
+ * The message and blamed parameter of an error body: OpenAI's {error: {message, param}}, or common
+ * variants. Google puts its retry delay in the body (error.details[RetryInfo].retryDelay, "30s")
+ * rather than a Retry-After header; it is read as whole seconds.
+ */
+function parseErrorBody(text: string): { message?: string; param?: string; retryDelay?: string } {
   if (!text) return {};
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     const error = body.error as Record<string, unknown> | string | undefined;
     if (typeof error === 'string') return { message: error };
-    if (error && typeof error.message === 'string') return { message: error.message, param: typeof error.param === 'string' ? error.param : undefined };
+    if (error && typeof error.message === 'string') {
+      return { message: error.message, param: typeof error.param === 'string' ? error.param : undefined, retryDelay: googleRetryDelay(error.details) };
+    }
     if (typeof body.message === 'string') return { message: body.message };
     if (typeof body.detail === 'string') return { message: body.detail };
   } catch {
     // Not JSON: fall through to the raw text.
   }
   return { message: text.slice(0, 500) };
+}
+
+function googleRetryDelay(details: unknown): string | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    const delay = (detail as { retryDelay?: unknown } | null)?.retryDelay;
+    const seconds = typeof delay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined;
+    if (seconds) return String(Math.ceil(Number(seconds)));
+  }
+  return undefined;
 }

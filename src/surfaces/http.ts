@@ -20,6 +20,8 @@ declare module 'fastify' {
 /** Starts a request: creates its context, aborts upstream work if the client goes away, logs when done. */
 export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: Logger): RequestContext {
   const ctx = new RequestContext(request.ip);
+  ctx.headers = request.headers;
+  ctx.log = log;
   const res = reply.raw;
   res.once('close', () => {
     if (!res.writableFinished) ctx.controller.abort();
@@ -35,6 +37,11 @@ export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
   };
   if (ctx.endpoint) headers['x-gatehouse-endpoint'] = ctx.endpoint;
   if (ctx.route) headers['x-gatehouse-route'] = ctx.route;
+  if (ctx.attempts > 0) {
+    headers['x-gatehouse-attempts'] = String(ctx.attempts);
+    headers['x-gatehouse-fallbacks'] = String(ctx.fallbacks);
+  }
+  if (ctx.variant) headers['x-gatehouse-variant'] = ctx.variant;
   if (ctx.droppedParams) headers['x-gatehouse-dropped-params'] = ctx.droppedParams.join(',');
   return ctx.exposedHeaders ? { ...ctx.exposedHeaders, ...headers } : headers;
 }
@@ -65,14 +72,15 @@ export function sendError(reply: FastifyReply, ctx: RequestContext, err: unknown
  * Streams `source` as Server-Sent Events, chunk by chunk. The first chunk is awaited before the
  * headers go out, so an upstream failure before the first byte is still a normal JSON error.
  * A failure after streaming began ends the stream with an error event. `done: false` leaves out
- * OpenAI's closing `data: [DONE]` (MLflow's streams just end).
+ * OpenAI's closing `data: [DONE]` (MLflow's streams just end). `event` names each event (Anthropic's
+ * streams carry `event: <type>` lines, and its SDK skips unnamed events); the error event is then `error`.
  */
 export async function sendSse<T>(
   reply: FastifyReply,
   ctx: RequestContext,
   source: AsyncIterable<T>,
   render: (item: T) => string,
-  opts: { done?: boolean; errorShape?: ErrorShape } = {},
+  opts: { done?: boolean; errorShape?: ErrorShape; event?: (item: T) => string } = {},
 ): Promise<void> {
   const res = reply.raw;
   const iterator = source[Symbol.asyncIterator]();
@@ -95,7 +103,8 @@ export async function sendSse<T>(
     let next = first;
     while (!next.done) {
       if (ctx.ttftMs === undefined) ctx.ttftMs = ctx.elapsedMs();
-      if (!res.write(`data: ${render(next.value)}\n\n`)) await drained(res, ctx.signal);
+      const name = opts.event ? `event: ${opts.event(next.value)}\n` : '';
+      if (!res.write(`${name}data: ${render(next.value)}\n\n`)) await drained(res, ctx.signal);
       if (ctx.signal.aborted) return;
       next = await iterator.next();
     }
@@ -103,7 +112,8 @@ export async function sendSse<T>(
   } catch (err) {
     const error = asGatewayError(err);
     ctx.errorCode = error.code ?? error.type;
-    if (!ctx.signal.aborted) res.write(`data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
+    const name = opts.event ? 'event: error\n' : '';
+    if (!ctx.signal.aborted) res.write(`${name}data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
   } finally {
     await iterator.return?.();
     res.end();
@@ -134,6 +144,9 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       status: aborted ? 499 : status,
       endpoint: ctx.endpoint,
       route: ctx.route,
+      variant: ctx.variant,
+      attempts: ctx.attempts,
+      fallbacks: ctx.fallbacks,
       provider: ctx.provider,
       model: ctx.model,
       stream: ctx.stream,

@@ -11,6 +11,8 @@ export const REDACT_PATHS = [
   '*.headers["x-api-key"]',
   'headers["api-key"]',
   '*.headers["api-key"]',
+  'headers["x-goog-api-key"]',
+  '*.headers["x-goog-api-key"]',
   '*.openai_api_key',
   '*.*.openai_api_key',
   '*.config.*_api_key',

@@ -1,6 +1,7 @@
 // A client for any upstream that speaks OpenAI's REST API (OpenAI itself, vLLM, Ollama, LM Studio,
 // TGI's Messages API, Together, Groq, DeepSeek, ...). Requests are already in the canonical
 // (OpenAI) shape, so the work is: set the upstream model, send, and read JSON or SSE back.
+// Azure OpenAI uses it too, through the hooks for the URL, the credentials and the model.
 import { GatewayError } from '../../core/errors.js';
 import { redactSecrets } from '../../core/redact.js';
 import type {
@@ -14,6 +15,7 @@ import type {
   EmbeddingsResponse,
 } from '../../core/types.js';
 import { discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
+import { refineUpstreamError } from '../shared/upstream-errors.js';
 import { readSseJson } from '../sse.js';
 import type { CallOptions, ProviderClient } from '../types.js';
 
@@ -25,7 +27,17 @@ export interface OpenAICompatibleOptions {
   secrets: readonly string[];
   /** False for servers that refuse `stream_options`: it is then left out, and streams report no usage. */
   streamUsage?: boolean;
+  /** Builds an API path's URL; by default `baseUrl + path`. Azure puts the deployment in the path and the API version in the query. */
+  url?: (path: ApiPath) => string;
+  /** Credentials computed per request (e.g. a cached, refreshed Entra ID token), added to `headers`. */
+  authHeaders?: () => Promise<Record<string, string>>;
+  /** False for servers that take the model from the URL (Azure deployments): `model` is then left out of the body. */
+  sendModel?: boolean;
+  /** Renames a server's own finish reasons to OpenAI's (Together's `eos`, Mistral's `model_length`). */
+  finishReasons?: Readonly<Record<string, string>>;
 }
+
+export type ApiPath = '/chat/completions' | '/completions' | '/embeddings';
 
 export class OpenAICompatibleClient implements ProviderClient {
   private readonly base: string;
@@ -37,7 +49,7 @@ export class OpenAICompatibleClient implements ProviderClient {
   }
 
   chat(req: ChatRequest, call: CallOptions): Promise<ChatResponse> {
-    return this.json<ChatResponse>('/chat/completions', { ...req, model: call.model, stream: false }, call);
+    return this.json<ChatResponse>('/chat/completions', this.body(req, call, false), call).then((res) => this.renameFinishReasons(res));
   }
 
   chatStream(req: ChatRequest, call: CallOptions): Promise<AsyncIterable<ChatChunk>> {
@@ -45,7 +57,7 @@ export class OpenAICompatibleClient implements ProviderClient {
   }
 
   completions(req: CompletionRequest, call: CallOptions): Promise<CompletionResponse> {
-    return this.json<CompletionResponse>('/completions', { ...req, model: call.model, stream: false }, call);
+    return this.json<CompletionResponse>('/completions', this.body(req, call, false), call).then((res) => this.renameFinishReasons(res));
   }
 
   completionsStream(req: CompletionRequest, call: CallOptions): Promise<AsyncIterable<CompletionChunk>> {
@@ -53,25 +65,33 @@ export class OpenAICompatibleClient implements ProviderClient {
   }
 
   embeddings(req: EmbeddingsRequest, call: CallOptions): Promise<EmbeddingsResponse> {
-    return this.json<EmbeddingsResponse>('/embeddings', { ...req, model: call.model }, call);
+    return this.json<EmbeddingsResponse>('/embeddings', this.body(req, call), call);
+  }
+
+  private body(req: object, call: CallOptions, stream?: boolean): Record<string, unknown> {
+    const body: Record<string, unknown> = { ...req, model: call.model };
+    if (this.opts.sendModel === false) delete body.model;
+    if (stream !== undefined) body.stream = stream;
+    return body;
   }
 
   private streamBody(req: ChatRequest | CompletionRequest, call: CallOptions): object {
-    const body = { ...req, model: call.model, stream: true };
+    const body = this.body(req, call, true);
     if (this.opts.streamUsage === false) delete body.stream_options;
     return body;
   }
 
-  private async json<T>(path: string, body: object, call: CallOptions): Promise<T> {
-    const res = await upstreamRequest(this.request(path, body, call));
+  private async json<T>(path: ApiPath, body: object, call: CallOptions): Promise<T> {
+    const res = await this.send(path, body, call);
     exposeRateLimitHeaders(res.headers, call.exposeHeader);
     return readJson<T>(res, this.opts.provider, call.signal);
   }
 
-  private async stream<T>(path: string, body: object, call: CallOptions): Promise<AsyncIterable<T>> {
-    const res = await upstreamRequest(this.request(path, body, call, 'text/event-stream'));
+  private async stream<T extends { choices: unknown[]; usage?: unknown }>(path: ApiPath, body: object, call: CallOptions): Promise<AsyncIterable<T>> {
+    const res = await this.send(path, body, call, 'text/event-stream');
     exposeRateLimitHeaders(res.headers, call.exposeHeader);
     const { provider, secrets } = this.opts;
+    const client = this;
     // A JSON answer to a stream request holds no events: passing it on would be an empty, "complete" stream.
     if (String(res.headers['content-type'] ?? '').includes('json')) {
       discardBody(res.body);
@@ -85,20 +105,45 @@ export class OpenAICompatibleClient implements ProviderClient {
           const message = redactSecrets(error.message ?? 'unknown error', secrets);
           throw new GatewayError(502, `Upstream ${provider} failed mid-stream: ${message}`, { code: 'upstream_error' });
         }
-        yield data as T;
+        yield* splitUsage(client.renameFinishReasons(data as T));
       }
     })();
   }
 
-  private request(path: string, body: object, call: CallOptions, accept?: string) {
-    return {
-      url: this.base + path,
-      headers: accept ? { ...this.headers, accept } : this.headers,
-      body: JSON.stringify(body),
-      signal: call.signal,
-      timeoutMs: call.timeoutMs,
-      provider: this.opts.provider,
-      secrets: this.opts.secrets,
-    };
+  private renameFinishReasons<T extends { choices: unknown[] }>(res: T): T {
+    const names = this.opts.finishReasons;
+    if (!names || !Array.isArray(res.choices)) return res;
+    for (const choice of res.choices as { finish_reason?: string | null }[]) {
+      if (choice.finish_reason && names[choice.finish_reason]) choice.finish_reason = names[choice.finish_reason];
+    }
+    return res;
   }
+
+  private async send(path: ApiPath, body: object, call: CallOptions, accept?: string) {
+    const auth = this.opts.authHeaders ? await this.opts.authHeaders() : undefined;
+    const headers = auth || accept ? { ...this.headers, ...auth, ...(accept ? { accept } : {}) } : this.headers;
+    try {
+      return await upstreamRequest({
+        url: this.opts.url ? this.opts.url(path) : this.base + path,
+        headers,
+        body: JSON.stringify(body),
+        signal: call.signal,
+        timeoutMs: call.timeoutMs,
+        provider: this.opts.provider,
+        secrets: this.opts.secrets,
+      });
+    } catch (err) {
+      throw refineUpstreamError(err);
+    }
+  }
+}
+
+/**
+ * Some servers (Mistral, Together) put the usage on the last chunk that still has choices; clients
+ * expect it on a chunk of its own with `choices: []`, as OpenAI sends it.
+ */
+function* splitUsage<T extends { choices: unknown[]; usage?: unknown }>(chunk: T): Generator<T> {
+  if (!chunk.usage || chunk.choices.length === 0) return yield chunk;
+  yield { ...chunk, usage: undefined };
+  yield { ...chunk, choices: [] };
 }

@@ -1,0 +1,56 @@
+// The Anthropic surface: POST /v1/messages and /v1/messages/count_tokens, for the official
+// `@anthropic-ai/sdk` and anything else that speaks Anthropic's Messages API. `model` names a
+// Gatehouse chat endpoint or route; the request goes through the same pipeline as OpenAI's.
+// The `anthropic-version` and `anthropic-beta` headers are accepted and not needed.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { RequestContext } from '../../core/context.js';
+import * as pipeline from '../../core/pipeline.js';
+import type { GatewayState } from '../../core/runtime.js';
+import { fromAnthropicRequest } from '../../translate/anthropic/request-from-anthropic.js';
+import { toAnthropicResponse } from '../../translate/anthropic/response-to-anthropic.js';
+import { toAnthropicStream } from '../../translate/anthropic/stream-to-anthropic.js';
+import type { AnthropicStreamEvent } from '../../translate/anthropic/wire.js';
+import { beginRequest, sendError, sendJson, sendSse } from '../http.js';
+import { requireModel, requireObject } from '../validate.js';
+import { countTokens } from './count-tokens.js';
+import { anthropicErrorBody } from './errors.js';
+
+/** Errors Fastify raises before the handler (bad JSON, body too large) get Anthropic's shape too. */
+const ANTHROPIC_ROUTE = { config: { errorShape: anthropicErrorBody } };
+
+type Handle = (ctx: RequestContext, body: Record<string, unknown>, model: string, reply: FastifyReply) => Promise<void>;
+
+export function registerAnthropic(app: FastifyInstance, state: GatewayState, log: Logger): void {
+  const handler = (handle: Handle) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const ctx = beginRequest(request, reply, log);
+    try {
+      const body = requireObject(request.body);
+      await handle(ctx, body, requireModel(body), reply);
+    } catch (err) {
+      sendError(reply, ctx, err, anthropicErrorBody);
+    }
+  };
+
+  app.post(
+    '/v1/messages',
+    ANTHROPIC_ROUTE,
+    handler(async (ctx, body, model, reply) => {
+      const req = fromAnthropicRequest(body);
+      const target = pipeline.resolveTarget(state.current, model, 'llm/v1/chat');
+      if (!req.stream) return sendJson(reply, ctx, toAnthropicResponse(await pipeline.chat(ctx, target, req)));
+      const events = toAnthropicStream(await pipeline.chatStream(ctx, target, req));
+      await sendSse(reply, ctx, events, JSON.stringify, { done: false, errorShape: anthropicErrorBody, event: (e: AnthropicStreamEvent) => e.type });
+    }),
+  );
+
+  app.post(
+    '/v1/messages/count_tokens',
+    ANTHROPIC_ROUTE,
+    handler(async (ctx, body, model, reply) => {
+      const req = fromAnthropicRequest(body, { forCount: true });
+      const target = pipeline.resolveTarget(state.current, model, 'llm/v1/chat');
+      sendJson(reply, ctx, { input_tokens: await countTokens(ctx, target, req) });
+    }),
+  );
+}
