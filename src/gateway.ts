@@ -43,7 +43,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const config = loaded.config;
   const log = options.logger ?? createLogger(env.GATEHOUSE_LOG_LEVEL ?? config.server.log_level);
   const limiters = new LimiterRegistry();
-  const state = new GatewayState(buildRuntime(config, options.configFile, limiters));
+  const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
   const app = buildServer({ state, log, bodyLimit: config.server.body_limit });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);
   if (options.watch !== false) reloader.watch();
@@ -56,6 +56,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     async close() {
       reloader.close();
+      state.close();
       await app.close();
       log.flush?.();
     },

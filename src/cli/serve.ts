@@ -1,5 +1,6 @@
 // `gatehouse serve`: starts the gateway, prints where it listens and what it serves, reloads the
 // config on SIGHUP, and finishes in-flight requests before exiting on SIGTERM/SIGINT.
+import type { RouteConfig } from '../config/schema.js';
 import { formatIssue } from '../config/issues.js';
 import { ConfigError, createGateway, type Gateway } from '../gateway.js';
 
@@ -69,7 +70,7 @@ function banner(gateway: Gateway, opts: ServeOptions, host: string): string {
     ...endpoints.map((e) => `    ${e.name}  ${e.endpoint_type}  ${e.model.provider}/${e.model.name}${e.path ? `  also at ${e.path}` : ''}`),
     ...gateway.skipped.map((s) => `    ${s.name}  skipped: set ${s.missing.join(', ')} to serve it`),
     `  routes (${routes.length}):`,
-    ...routes.map((r) => `    ${r.name}  ${r.task_type}  ${r.destinations.map((d) => `${d.name} ${d.traffic_percentage}%`).join(', ')}`),
+    ...routes.map((r) => `    ${r.name}  ${r.task_type}  ${describeDestinations(r)}`),
     `  try: curl ${url}/v1/models`,
     '',
   ].join('\n');
@@ -85,4 +86,10 @@ function parsePort(text: string): number | null {
 function exitWith(message: string): never {
   console.error(`gatehouse: ${message}`);
   process.exit(1);
+}
+
+/** "chat 90%, chat-next 10%" for a split; "FALLBACK: primary -> backup" for the other strategies. */
+function describeDestinations(route: RouteConfig): string {
+  if (route.routing_strategy === 'TRAFFIC_SPLIT') return route.destinations.map((d) => `${d.name} ${d.traffic_percentage}%`).join(', ');
+  return `${route.routing_strategy}: ${route.destinations.map((d) => d.name).join(' -> ')}`;
 }

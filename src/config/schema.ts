@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { providers } from '../providers/index.js';
 import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
+import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -93,25 +94,29 @@ export const EndpointSchema = z
       description:
         'What happens to a request parameter the provider cannot take (e.g. `seed` on a provider without it): false (the default) refuses the request with a 400 naming it; true drops it, and the response lists it in x-gatehouse-dropped-params.',
     }),
+    ...endpointRoutingKeys,
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
 export const DestinationSchema = z
   .strictObject({
     name: z.string().min(1).meta({ description: 'The endpoint (or route) that receives this share of traffic.' }),
-    traffic_percentage: z.int().min(0).max(100).meta({ description: 'Share of requests, in percent; the shares of a route sum to 100.' }),
+    traffic_percentage: z.int().min(0).max(100).optional().meta({
+      description: 'TRAFFIC_SPLIT (required there): share of requests, in percent; the shares of a route sum to 100.',
+    }),
+    ...destinationRoutingKeys,
   })
-  .meta({ description: 'A traffic-split destination.' });
+  .meta({ description: 'A destination of a route: an endpoint or another route.' });
 
 export const RouteSchema = z
   .strictObject({
     name: name('route'),
     task_type: z.enum(ENDPOINT_TYPES).meta({ description: 'The API type of the route; every destination must serve the same type.' }),
-    routing_strategy: z.literal('TRAFFIC_SPLIT').default('TRAFFIC_SPLIT').meta({ description: 'How a destination is chosen. TRAFFIC_SPLIT: at random, by traffic_percentage.' }),
     destinations: z.array(DestinationSchema).min(1).meta({ description: 'Where requests go.' }),
     path: publicPath.optional(),
+    ...routeRoutingKeys,
   })
-  .meta({ description: 'A route spreads requests over endpoints (MLflow traffic routes).' });
+  .meta({ description: 'A route spreads requests over endpoints and other routes: MLflow traffic routes plus fallback, load balancing and conditional routing.' });
 
 export const ServerSchema = z
   .strictObject({

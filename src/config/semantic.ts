@@ -13,7 +13,16 @@ const RESERVED_PREFIXES = ['/v1/', '/api/2.0/', '/api/3.0/', '/endpoints/', '/ga
 /** The parts these checks read. Loose on purpose: they also run on a config that failed the schema. */
 interface Loose {
   endpoints?: { name?: unknown; endpoint_type?: unknown; path?: unknown }[];
-  routes?: { name?: unknown; task_type?: unknown; path?: unknown; destinations?: { name?: unknown; traffic_percentage?: unknown }[] }[];
+  routes?: LooseRoute[];
+}
+
+interface LooseRoute {
+  name?: unknown;
+  task_type?: unknown;
+  path?: unknown;
+  routing_strategy?: unknown;
+  sticky?: { by?: unknown; header?: unknown };
+  destinations?: { name?: unknown; traffic_percentage?: unknown; when?: unknown; weight?: unknown }[];
 }
 
 export interface ReferenceOptions {
@@ -64,9 +73,11 @@ export function checkReferences(input: unknown, { skipped = new Map(), where = f
         problems.push({ path: at, message: `destination "${d.name}" serves ${type}, but route "${route.name}" has task_type ${route.task_type}` });
       }
     });
-    if (total !== 100) {
+    const strategy = route.routing_strategy ?? 'TRAFFIC_SPLIT';
+    if (strategy === 'TRAFFIC_SPLIT' && total !== 100) {
       problems.push({ path: ['routes', i, 'destinations'], message: `traffic_percentage values of route "${route.name}" sum to ${total}; they must sum to 100` });
     }
+    problems.push(...checkStrategyKeys(route, i));
   });
 
   problems.push(...findCycles(config));
@@ -82,6 +93,40 @@ export function checkReferences(input: unknown, { skipped = new Map(), where = f
   };
   config.endpoints.forEach((e, i) => checkPath(e.path, ['endpoints', i, 'path']));
   config.routes.forEach((r, i) => checkPath(r.path, ['routes', i, 'path']));
+  return problems;
+}
+
+/** Keys that only mean something under one strategy are refused under the others, so a typo in the strategy is not silent. */
+function checkStrategyKeys(route: LooseRoute, i: number): Problem[] {
+  const problems: Problem[] = [];
+  const strategy = route.routing_strategy ?? 'TRAFFIC_SPLIT';
+  const destinations = route.destinations ?? [];
+  const only = (key: string, wanted: string, at: Path) => problems.push({ path: at, message: `${key} applies to routing_strategy ${wanted} only; route "${route.name}" is ${strategy}` });
+  destinations.forEach((d, j) => {
+    const at: Path = ['routes', i, 'destinations', j];
+    if (strategy === 'TRAFFIC_SPLIT' && d?.traffic_percentage === undefined) {
+      problems.push({ path: at, message: `destination "${d?.name}" needs a traffic_percentage: route "${route.name}" is a TRAFFIC_SPLIT` });
+    }
+    if (strategy !== 'TRAFFIC_SPLIT' && d?.traffic_percentage !== undefined) only('traffic_percentage', 'TRAFFIC_SPLIT', [...at, 'traffic_percentage']);
+    if (strategy !== 'CONDITIONAL' && d?.when !== undefined) only('when', 'CONDITIONAL', [...at, 'when']);
+    if (strategy !== 'LOAD_BALANCE' && d?.weight !== undefined) only('weight', 'LOAD_BALANCE', [...at, 'weight']);
+  });
+  if (strategy === 'CONDITIONAL') {
+    const defaults = destinations.flatMap((d, j) => (d?.when === undefined ? [j] : []));
+    const last = destinations.length - 1;
+    if (defaults.length !== 1 || defaults[0] !== last) {
+      problems.push({
+        path: ['routes', i, 'destinations'],
+        message: `the last destination of CONDITIONAL route "${route.name}" (and only the last) must have no \`when\`: it serves the requests no condition matches`,
+      });
+    }
+  }
+  if (route.sticky !== undefined) {
+    if (strategy !== 'TRAFFIC_SPLIT') only('sticky', 'TRAFFIC_SPLIT', ['routes', i, 'sticky']);
+    else if ((route.sticky.by === 'header') !== (route.sticky.header !== undefined)) {
+      problems.push({ path: ['routes', i, 'sticky'], message: 'sticky.header names the header exactly when sticky.by is header' });
+    }
+  }
   return problems;
 }
 

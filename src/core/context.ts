@@ -1,5 +1,7 @@
 // Per-request bookkeeping: ids, timing (gateway time vs upstream time), what served the request.
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
 import type { Usage } from './types.js';
 
 export class RequestContext {
@@ -21,6 +23,16 @@ export class RequestContext {
   droppedParams?: string[];
   /** Upstream response headers passed on to the client. */
   exposedHeaders?: Record<string, string>;
+  /** Upstream attempts made (retries and fallbacks included). */
+  attempts = 0;
+  /** Times routing moved on to another destination after a failure. */
+  fallbacks = 0;
+  /** The destination(s) traffic splits chose, outermost first. */
+  variant?: string;
+  /** The request's headers, for routes that read them (sticky keys, conditions). */
+  headers?: IncomingHttpHeaders;
+  /** The gateway's logger, for routing events (attempts, fallbacks, breaker changes). */
+  log?: Logger;
 
   constructor(readonly clientIp: string) {}
 

@@ -1,10 +1,11 @@
-// The request pipeline: resolve the target, admit, call the provider, account. Surfaces parse
+// The request pipeline: resolve the target, route and call the provider, account. Surfaces parse
 // their wire format into canonical requests and hand them here; they render what comes back.
 import type { CallOptions, ProviderClient } from '../providers/types.js';
 import { chatChunkToCompletion, chatToCompletion, completionToChat, mergeCompletions } from './completions-via-chat.js';
 import type { RequestContext } from './context.js';
 import { GatewayError } from './errors.js';
-import { pickEndpoint, type EndpointRuntime, type Runtime, type Target } from './runtime.js';
+import { dispatch, type Operation } from '../routing/dispatch.js';
+import type { EndpointRuntime, Runtime, Target } from './runtime.js';
 import type {
   ChatChunk,
   ChatRequest,
@@ -38,21 +39,10 @@ export function resolveTarget(runtime: Runtime, name: string, type: EndpointType
   return target;
 }
 
-/** Chooses the endpoint that serves this request and applies its limit. */
-function admit(ctx: RequestContext, target: Target): EndpointRuntime {
-  const { endpoint, route } = pickEndpoint(target);
-  ctx.endpoint = endpoint.name;
-  ctx.route = route;
-  ctx.provider = endpoint.provider;
-  ctx.model = endpoint.model;
-  endpoint.limiter?.take(ctx.clientIp);
-  return endpoint;
-}
-
-function callOptions(ctx: RequestContext, endpoint: EndpointRuntime): CallOptions {
+function callOptions(ctx: RequestContext, endpoint: EndpointRuntime, signal: AbortSignal): CallOptions {
   return {
     model: endpoint.model,
-    signal: ctx.signal,
+    signal,
     timeoutMs: endpoint.timeoutMs,
     requestId: ctx.id,
     unsupported(param, reason) {
@@ -71,55 +61,76 @@ function callOptions(ctx: RequestContext, endpoint: EndpointRuntime): CallOption
   };
 }
 
+// The provider calls, one per API. The router (src/routing/dispatch.ts) decides which endpoint
+// runs them, and may run one several times (retries, fallbacks).
+
+const CHAT: Operation<ChatRequest, ChatResponse> = {
+  stream: false,
+  run: (ctx, endpoint, req, signal) => endpoint.client.chat(req, callOptions(ctx, endpoint, signal)),
+};
+
+const CHAT_STREAM: Operation<ChatRequest, AsyncIterable<ChatChunk>> = {
+  stream: true,
+  run: (ctx, endpoint, req, signal) => endpoint.client.chatStream(req, callOptions(ctx, endpoint, signal)),
+};
+
+const COMPLETIONS: Operation<CompletionRequest, CompletionResponse> = {
+  stream: false,
+  async run(ctx, endpoint, req, signal) {
+    const opts = callOptions(ctx, endpoint, signal);
+    const client = endpoint.client;
+    if (client.completions) return client.completions(req, opts);
+    const prompts = textPrompts(req.prompt, endpoint);
+    return mergeCompletions(await Promise.all(prompts.map((p) => client.chat(completionToChat(req, p), opts).then(chatToCompletion))));
+  },
+};
+
+const COMPLETIONS_STREAM: Operation<CompletionRequest, AsyncIterable<CompletionChunk>> = {
+  stream: true,
+  async run(ctx, endpoint, req, signal) {
+    const opts = callOptions(ctx, endpoint, signal);
+    const client: ProviderClient = endpoint.client;
+    if (client.completionsStream) return client.completionsStream(req, opts);
+    const prompts = textPrompts(req.prompt, endpoint);
+    if (prompts.length !== 1) throw new GatewayError(400, 'Streaming supports one prompt per request on this endpoint', { param: 'prompt', code: 'invalid_value' });
+    return mapStream(await client.chatStream(completionToChat(req, prompts[0]), opts), chatChunkToCompletion);
+  },
+};
+
+const EMBEDDINGS: Operation<EmbeddingsRequest, EmbeddingsResponse> = {
+  stream: false,
+  run(ctx, endpoint, req, signal) {
+    if (!endpoint.client.embeddings) {
+      throw new GatewayError(400, `The provider ${endpoint.provider} of endpoint '${endpoint.name}' has no embeddings API`, { code: 'unsupported' });
+    }
+    return endpoint.client.embeddings(req, callOptions(ctx, endpoint, signal));
+  },
+};
+
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
-  const endpoint = admit(ctx, target);
-  const res = await ctx.upstream(endpoint.client.chat(req, callOptions(ctx, endpoint)));
+  const res = await dispatch(ctx, target, req, CHAT);
   ctx.usage = res.usage;
   return res;
 }
 
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
-  const endpoint = admit(ctx, target);
   ctx.stream = true;
-  const upstream = await ctx.upstream(endpoint.client.chatStream(withStreamUsage(req), callOptions(ctx, endpoint)));
-  return timed(ctx, upstream, wantsUsage(req));
+  return timed(ctx, await dispatch(ctx, target, withStreamUsage(req), CHAT_STREAM), wantsUsage(req));
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
-  const endpoint = admit(ctx, target);
-  const opts = callOptions(ctx, endpoint);
-  const client = endpoint.client;
-  let res: CompletionResponse;
-  if (client.completions) {
-    res = await ctx.upstream(client.completions(req, opts));
-  } else {
-    const prompts = textPrompts(req.prompt, endpoint);
-    const parts = await ctx.upstream(Promise.all(prompts.map((p) => client.chat(completionToChat(req, p), opts).then(chatToCompletion))));
-    res = mergeCompletions(parts);
-  }
+  const res = await dispatch(ctx, target, req, COMPLETIONS);
   ctx.usage = res.usage;
   return res;
 }
 
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
-  const endpoint = admit(ctx, target);
   ctx.stream = true;
-  const opts = callOptions(ctx, endpoint);
-  const client: ProviderClient = endpoint.client;
-  const upstreamReq = withStreamUsage(req);
-  if (client.completionsStream) return timed(ctx, await ctx.upstream(client.completionsStream(upstreamReq, opts)), wantsUsage(req));
-  const prompts = textPrompts(req.prompt, endpoint);
-  if (prompts.length !== 1) throw new GatewayError(400, 'Streaming supports one prompt per request on this endpoint', { param: 'prompt', code: 'invalid_value' });
-  const chunks = await ctx.upstream(client.chatStream(completionToChat(upstreamReq, prompts[0]), opts));
-  return mapStream(timed(ctx, chunks, wantsUsage(req)), chatChunkToCompletion);
+  return timed(ctx, await dispatch(ctx, target, withStreamUsage(req), COMPLETIONS_STREAM), wantsUsage(req));
 }
 
 export async function embeddings(ctx: RequestContext, target: Target, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
-  const endpoint = admit(ctx, target);
-  if (!endpoint.client.embeddings) {
-    throw new GatewayError(400, `The provider ${endpoint.provider} of endpoint '${endpoint.name}' has no embeddings API`, { code: 'unsupported' });
-  }
-  const res = await ctx.upstream(endpoint.client.embeddings(req, callOptions(ctx, endpoint)));
+  const res = await dispatch(ctx, target, req, EMBEDDINGS);
   if (req.encoding_format === 'base64') encodeBase64(res);
   ctx.usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage?.total_tokens ?? 0 };
   return res;

@@ -1,9 +1,17 @@
-// The runtime form of a loaded config: provider clients built, names and paths indexed.
-// A runtime is immutable; a reload builds a new one and swaps it in (see GatewayState).
+// The runtime form of a loaded config: provider clients built, names and paths indexed, routes
+// linked to their destinations. A runtime is immutable once in service; a reload builds a new one
+// and swaps it in (see GatewayState), carrying over the live routing state of unchanged endpoints.
+import type { Logger } from 'pino';
 import type { LimiterRegistry, WindowLimiter } from '../access/window-limiter.js';
-import type { GatewayConfig, EndpointConfig, EndpointType } from '../config/schema.js';
+import type { GatewayConfig, EndpointConfig, EndpointType, RouteConfig } from '../config/schema.js';
 import { findProvider } from '../providers/index.js';
 import type { ProviderClient } from '../providers/types.js';
+import { Balancer } from '../routing/balance.js';
+import { DEFAULT_FALLBACK_ON, type RoutingStrategy, type Trigger } from '../routing/config.js';
+import { HealthChecker } from '../routing/health.js';
+import { LiveState } from '../routing/live.js';
+import type { StickySpec } from '../routing/sticky.js';
+import { previewChoice, type RouteDestination } from '../routing/strategy.js';
 
 export interface EndpointRuntime {
   kind: 'endpoint';
@@ -16,6 +24,13 @@ export interface EndpointRuntime {
   timeoutMs: number;
   dropUnsupportedParams: boolean;
   config: EndpointConfig;
+  /** In flight, latency, breaker, health, usage: replaced by the running one on swap when the config is unchanged. */
+  live: LiveState;
+  /** The endpoint's config as text: equal texts mean the live state may carry over a reload. */
+  liveKey: string;
+  /** Retries, timeouts, a breaker, health checks or a capacity are configured: requests take the routed path. */
+  guarded: boolean;
+  healthChecker?: HealthChecker;
 }
 
 export interface RouteRuntime {
@@ -23,9 +38,11 @@ export interface RouteRuntime {
   name: string;
   type: EndpointType;
   path?: string;
-  /** Cumulative weights for a binary-free linear pick (routes have few destinations). */
-  destinations: { target: Target; upTo: number }[];
-  strategy: 'TRAFFIC_SPLIT';
+  strategy: RoutingStrategy;
+  destinations: RouteDestination[];
+  sticky?: StickySpec;
+  fallbackOn: Trigger[];
+  balancer?: Balancer;
 }
 
 export type Target = EndpointRuntime | RouteRuntime;
@@ -44,67 +61,127 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   const paths = new Map<string, Target>();
   const inUse = new Set<WindowLimiter>();
   for (const endpoint of config.endpoints) {
-    const provider = findProvider(endpoint.model.provider);
-    if (!provider) throw new Error(`unknown provider ${endpoint.model.provider}`); // validated already
     const limiter = endpoint.limit ? limiters.get(endpoint.name, endpoint.limit) : undefined;
     if (limiter) inUse.add(limiter);
-    const runtime: EndpointRuntime = {
-      kind: 'endpoint',
-      name: endpoint.name,
-      type: endpoint.endpoint_type,
-      provider: provider.name,
-      model: endpoint.model.name,
-      client: provider.create({ name: endpoint.model.name, config: endpoint.model.config }),
-      limiter,
-      timeoutMs: endpoint.timeout,
-      dropUnsupportedParams: endpoint.drop_unsupported_params,
-      config: endpoint,
-    };
+    const runtime = buildEndpoint(endpoint, limiter);
     targets.set(endpoint.name, runtime);
     if (endpoint.path) paths.set(endpoint.path, runtime);
   }
-  const routes: RouteRuntime[] = config.routes.map((route) => ({
-    kind: 'route',
-    name: route.name,
-    type: route.task_type,
-    path: route.path,
-    destinations: [],
-    strategy: route.routing_strategy,
-  }));
+  const routes = config.routes.map(emptyRoute);
   for (const route of routes) targets.set(route.name, route);
   // Destinations are linked after every name exists, since a route may point at a later route.
   config.routes.forEach((route, i) => {
-    let upTo = 0;
-    for (const d of route.destinations) {
-      upTo += d.traffic_percentage;
-      if (d.traffic_percentage > 0) routes[i].destinations.push({ target: targets.get(d.name)!, upTo });
-    }
+    routes[i].destinations = route.destinations.map((d, index) => ({
+      index,
+      name: d.name,
+      target: targets.get(d.name)!,
+      percentage: d.traffic_percentage ?? 0,
+      weight: d.weight ?? 1,
+      when: d.when,
+    }));
+    if (route.routing_strategy === 'LOAD_BALANCE') routes[i].balancer = new Balancer(route.balance ?? 'round_robin', routes[i].destinations);
     if (route.path) paths.set(route.path, routes[i]);
   });
   limiters.retain(inUse);
   return { config, targets, paths, loadedAt: new Date(), source };
 }
 
-/** Follows routes down to one endpoint. */
-export function pickEndpoint(target: Target, random: () => number = Math.random): { endpoint: EndpointRuntime; route?: string } {
+function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined): EndpointRuntime {
+  const provider = findProvider(endpoint.model.provider);
+  if (!provider) throw new Error(`unknown provider ${endpoint.model.provider}`); // validated already
+  const runtime: EndpointRuntime = {
+    kind: 'endpoint',
+    name: endpoint.name,
+    type: endpoint.endpoint_type,
+    provider: provider.name,
+    model: endpoint.model.name,
+    client: provider.create({ name: endpoint.model.name, config: endpoint.model.config }),
+    limiter,
+    timeoutMs: endpoint.timeout,
+    dropUnsupportedParams: endpoint.drop_unsupported_params,
+    config: endpoint,
+    live: new LiveState(endpoint.name, endpoint.circuit_breaker),
+    liveKey: JSON.stringify(endpoint),
+    guarded: Boolean(endpoint.retry || endpoint.timeouts || endpoint.circuit_breaker || endpoint.health_check || endpoint.capacity),
+  };
+  if (endpoint.health_check) runtime.healthChecker = new HealthChecker(runtime.live, runtime, endpoint.health_check);
+  return runtime;
+}
+
+function emptyRoute(route: RouteConfig): RouteRuntime {
+  return {
+    kind: 'route',
+    name: route.name,
+    type: route.task_type,
+    path: route.path,
+    strategy: route.routing_strategy,
+    destinations: [],
+    sticky: route.sticky,
+    fallbackOn: route.fallback_on ?? DEFAULT_FALLBACK_ON,
+  };
+}
+
+/** Follows routes down to one endpoint without a request (for estimates); requests themselves are routed by src/routing/dispatch.ts. */
+export function pickEndpoint(target: Target): { endpoint: EndpointRuntime; route?: string } {
   let route: string | undefined;
   let current = target;
   while (current.kind === 'route') {
     route ??= current.name;
-    const roll = random() * 100;
-    const choice = current.destinations.find((d) => roll < d.upTo) ?? current.destinations[current.destinations.length - 1];
-    current = choice.target;
+    current = previewChoice(current).target;
   }
   return { endpoint: current, route };
 }
 
 /** Holds the current runtime. Each request reads it once, so in-flight requests finish on the runtime they started with. */
 export class GatewayState {
-  constructor(public current: Runtime) {}
+  /** `log` receives routing events that happen outside requests: breaker and health changes. */
+  constructor(
+    public current: Runtime,
+    private readonly log?: Logger,
+  ) {
+    this.goLive(current);
+  }
 
   swap(next: Runtime): Runtime {
     const previous = this.current;
+    const kept = carryOver(previous, next);
+    this.goLive(next);
+    for (const target of previous.targets.values()) {
+      if (target.kind === 'endpoint' && !kept.has(target.live)) target.healthChecker?.stop();
+    }
     this.current = next;
     return previous;
   }
+
+  /** Hands the endpoints' live state the logger and starts their health checks. */
+  private goLive(runtime: Runtime): void {
+    for (const target of runtime.targets.values()) {
+      if (target.kind !== 'endpoint') continue;
+      target.live.log = this.log;
+      target.healthChecker?.start();
+    }
+  }
+
+  /** Stops background work (health probes). */
+  close(): void {
+    for (const target of this.current.targets.values()) if (target.kind === 'endpoint') target.healthChecker?.stop();
+  }
+}
+
+/**
+ * Gives each unchanged endpoint of `next` the live state (breaker, latency, in flight, usage,
+ * health and its checker) of the running one, so a reload such as a canary promotion neither
+ * resets breakers nor loses count of requests in flight. Returns the live states kept.
+ */
+function carryOver(previous: Runtime, next: Runtime): Set<LiveState> {
+  const kept = new Set<LiveState>();
+  for (const target of next.targets.values()) {
+    if (target.kind !== 'endpoint') continue;
+    const old = previous.targets.get(target.name);
+    if (old?.kind !== 'endpoint' || old.liveKey !== target.liveKey) continue;
+    target.live = old.live;
+    target.healthChecker = old.healthChecker;
+    kept.add(old.live);
+  }
+  return kept;
 }
