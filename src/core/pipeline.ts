@@ -44,6 +44,7 @@ function callOptions(ctx: RequestContext, endpoint: EndpointRuntime, signal: Abo
     model: endpoint.model,
     signal,
     timeoutMs: endpoint.timeoutMs,
+    connectTimeoutMs: endpoint.config.timeouts?.connect,
     requestId: ctx.id,
     unsupported(param, reason) {
       if (!endpoint.dropUnsupportedParams) {

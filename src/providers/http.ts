@@ -4,12 +4,22 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { GatewayError } from '../core/errors.js';
 import { redactSecrets } from '../core/redact.js';
 
-const agent = new Agent({
-  keepAliveTimeout: 30_000,
-  keepAliveMaxTimeout: 600_000,
-  connections: 512,
-  connect: { timeout: 10_000 },
-});
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * undici fixes the connect timeout per Agent, so there is one Agent per connect timeout in use
+ * (endpoints' `timeouts.connect`; in practice a handful of values), each with its keep-alive pools.
+ */
+const agents = new Map<number, Agent>();
+
+function agentFor(connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Agent {
+  let agent = agents.get(connectTimeoutMs);
+  if (!agent) {
+    agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 512, connect: { timeout: connectTimeoutMs } });
+    agents.set(connectTimeoutMs, agent);
+  }
+  return agent;
+}
 
 export interface UpstreamRequest {
   url: string;
@@ -19,6 +29,8 @@ export interface UpstreamRequest {
   signal: AbortSignal;
   /** Upper bound on the wait for response headers, and on any pause between body chunks. */
   timeoutMs: number;
+  /** Upper bound on opening the connection (default 10 s). */
+  connectTimeoutMs?: number;
   /** Provider name for error messages. */
   provider: string;
   /** Values to scrub from anything echoed back (the provider's keys). */
@@ -34,7 +46,7 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<Dispatcher.
       headers: req.headers,
       body: req.body,
       signal: req.signal,
-      dispatcher: agent,
+      dispatcher: agentFor(req.connectTimeoutMs),
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     });

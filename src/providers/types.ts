@@ -18,6 +18,8 @@ export interface CallOptions {
   signal: AbortSignal;
   /** Upper bound on the wait for the upstream's first byte and on any pause within its answer. */
   timeoutMs: number;
+  /** Upper bound on opening a connection to the upstream (the endpoint's `timeouts.connect`). */
+  connectTimeoutMs?: number;
   requestId: string;
   /**
    * An adapter calls this for each parameter of the request that its provider cannot take, and then

@@ -47,6 +47,7 @@ const RetrySchema = z
 
 const TimeoutsSchema = z
   .strictObject({
+    connect: duration('Upper bound on opening a connection to the upstream; over it the attempt fails as a timeout (504, trigger "timeout"). Default 10s.', { positive: true }).optional(),
     total: duration('Upper bound on a whole attempt, stream included; over it the attempt fails as a timeout.', { positive: true }).optional(),
     first_token: duration('Streams only: upper bound on the wait for the first chunk; over it the attempt fails as a timeout and can fall back.', {
       positive: true,

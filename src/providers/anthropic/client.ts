@@ -83,6 +83,7 @@ export class AnthropicClient implements ProviderClient {
         body: JSON.stringify(body),
         signal: call.signal,
         timeoutMs: call.timeoutMs,
+        connectTimeoutMs: call.connectTimeoutMs,
         provider: PROVIDER,
         secrets: this.opts.secrets,
       });

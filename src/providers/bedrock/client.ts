@@ -100,6 +100,7 @@ export class BedrockClient implements ProviderClient {
         body: text,
         signal: call.signal,
         timeoutMs: call.timeoutMs,
+        connectTimeoutMs: call.connectTimeoutMs,
         provider: PROVIDER,
         secrets: this.opts.secrets,
       });

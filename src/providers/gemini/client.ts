@@ -87,6 +87,7 @@ export class GeminiClient implements ProviderClient {
         body: JSON.stringify(body),
         signal: call.signal,
         timeoutMs: call.timeoutMs,
+        connectTimeoutMs: call.connectTimeoutMs,
         provider: PROVIDER,
         secrets: this.api.secrets,
       });

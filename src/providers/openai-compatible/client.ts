@@ -129,6 +129,7 @@ export class OpenAICompatibleClient implements ProviderClient {
         body: JSON.stringify(body),
         signal: call.signal,
         timeoutMs: call.timeoutMs,
+        connectTimeoutMs: call.connectTimeoutMs,
         provider: this.opts.provider,
         secrets: this.opts.secrets,
       });

@@ -22,6 +22,7 @@ async function send(upstream: Upstream, url: string, body: unknown, call: CallOp
       body: JSON.stringify(body),
       signal: call.signal,
       timeoutMs: call.timeoutMs,
+      connectTimeoutMs: call.connectTimeoutMs,
       provider: upstream.provider,
       secrets: upstream.secrets,
     });
