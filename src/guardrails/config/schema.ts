@@ -1,0 +1,171 @@
+// The guardrails section of the config, as a zod schema with a description on every key. It is
+// exported for the main config schema to include; build.ts compiles a parsed value into a rule set.
+import { z } from 'zod';
+import { BUILTIN_PII_TYPES } from '../pii/detect.js';
+import { DEFAULT_NATIONAL_ID_MAX_LENGTH } from '../pii/national-ids.js';
+import { patternError } from '../policy/regex.js';
+
+export const GUARDRAIL_ACTIONS = ['block', 'redact', 'flag', 'route'] as const;
+export const GUARDRAIL_STAGES = ['input', 'output', 'both'] as const;
+
+const regexSource = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(500)
+    .superRefine((source, ctx) => {
+      const error = patternError(source);
+      if (error) ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${error}` });
+    })
+    .meta({ description });
+
+const regexList = (description: string) =>
+  z
+    .array(regexSource('A regular expression (JavaScript syntax; a leading PCRE flag group such as "(?i)" is accepted).'))
+    .default([])
+    .meta({ description });
+
+const common = {
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'rule names use lower-case letters, digits, ".", "_" and "-"' })
+    .meta({ description: 'Rule name: named in block errors, security events and metrics. Unique within the guardrails section.' }),
+  stage: z.enum(GUARDRAIL_STAGES).default('input').meta({
+    description: 'Where the rule applies: input (the request, before any upstream call; the default), output (the response, streamed or not) or both.',
+  }),
+  action: z.enum(GUARDRAIL_ACTIONS).default('block').meta({
+    description:
+      'What a firing does: block (input: a 400 naming the rule and no upstream call; output: the stream is cut with an error event), redact (PII only: replace values by placeholders), flag (a security event only) or route (send the request to route_to instead).',
+  }),
+  route_to: z.string().min(1).optional().meta({ description: 'With action route: the endpoint or route that receives requests this rule fires on.' }),
+};
+
+const PiiRuleSchema = z
+  .strictObject({
+    type: z.literal('pii').meta({ description: 'Personal data and secrets.' }),
+    ...common,
+    detectors: z.array(z.enum(BUILTIN_PII_TYPES)).min(1).optional().meta({
+      description: `Built-in detectors to run: ${BUILTIN_PII_TYPES.join(', ')}. All of them when omitted.`,
+    }),
+    national_ids: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'use lower-case letters, digits and "_"' }).meta({
+            description: 'Id name, upper-cased in placeholders: uk_nino gives [UK_NINO_1].',
+          }),
+          pattern: regexSource('Regular expression (JavaScript syntax) that matches one id.'),
+          ignore_case: z.boolean().default(false).meta({ description: 'Match the pattern case-insensitively.' }),
+          max_length: z.int().min(1).max(256).default(DEFAULT_NATIONAL_ID_MAX_LENGTH).meta({
+            description: 'Longest text one id can span; streamed output holds back this many characters for it.',
+          }),
+        }),
+      )
+      .default([])
+      .meta({ description: 'Extra national-id formats, e.g. { name: uk_nino, pattern: "\\\\b[A-CEGHJ-PR-TW-Z]{2}\\\\d{6}[A-D]\\\\b" }.' }),
+    mode: z.enum(['mask', 'mask_and_restore']).default('mask').meta({
+      description:
+        'With action redact: mask replaces values by numbered placeholders ([EMAIL_1]); mask_and_restore (input only) also puts the values back into the answer, so the provider never sees them but the client does.',
+    }),
+  })
+  .meta({ description: 'Detects emails, phone numbers, payment cards, IBANs, SSNs and configured national ids, IP addresses and secrets.' });
+
+const InjectionRuleSchema = z
+  .strictObject({
+    type: z.literal('injection').meta({ description: 'Prompt injection and jailbreak attempts.' }),
+    ...common,
+    threshold: z.number().min(0).max(1).default(0.5).meta({
+      description: 'Score (0 to 1) at or above which the rule fires. One strong signal such as "ignore previous instructions" scores 0.9.',
+    }),
+    scope: z.enum(['user', 'user_and_tools', 'all']).default('user').meta({
+      description:
+        'Which messages are scored: user turns (the default), user turns and tool results (indirect injection through retrieved documents or tool output), or every message.',
+    }),
+  })
+  .meta({ description: 'Scores the prompt with pattern families: instruction override, role-play jailbreaks, system-prompt extraction, chat-template delimiters, encoded or obfuscated payloads.' });
+
+const PromptGuardRuleSchema = z
+  .strictObject({
+    type: z.literal('prompt_guard').meta({ description: "Allow and deny patterns with the semantics of Kong's ai-prompt-guard." }),
+    ...common,
+    allow_patterns: regexList('When set, the prompt must match at least one of these, or the rule fires.'),
+    deny_patterns: regexList('A prompt matching any of these fires the rule, even if it also matches an allow pattern.'),
+    match_all_roles: z.boolean().default(false).meta({ description: 'Check system, assistant and tool messages too, not only user messages.' }),
+    latest_only: z.boolean().default(false).meta({
+      description: "Check only the newest message instead of the whole history (Kong's allow_all_conversation_history).",
+    }),
+  })
+  .meta({ description: 'Regular-expression allow and deny lists over the prompt (and, on output, deny patterns over the answer).' });
+
+const TopicsRuleSchema = z
+  .strictObject({
+    type: z.literal('topics').meta({ description: 'Topic keyword lists.' }),
+    ...common,
+    topics: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).meta({ description: 'Topic name, reported when the topic is found.' }),
+          keywords: z.array(z.string().trim().min(1)).min(1).meta({ description: 'Words or phrases, matched as whole words, ignoring case.' }),
+        }),
+      )
+      .min(1)
+      .meta({ description: 'Topics; the rule fires when the text touches any of them.' }),
+  })
+  .meta({ description: 'Fires when user messages (or the answer) mention a listed topic.' });
+
+const MaxTokensRuleSchema = z
+  .strictObject({
+    type: z.literal('max_tokens').meta({ description: 'Token limits.' }),
+    ...common,
+    max_input_tokens: z.int().positive().optional().meta({ description: 'Most tokens the whole prompt may have (all messages and tool arguments).' }),
+    max_output_tokens: z.int().positive().optional().meta({ description: 'Most tokens the answer may have; a stream is cut when it passes the limit.' }),
+  })
+  .meta({ description: 'Refuses prompts over max_input_tokens and cuts answers over max_output_tokens.' });
+
+export const GuardrailRuleSchema = z
+  .discriminatedUnion('type', [PiiRuleSchema, InjectionRuleSchema, PromptGuardRuleSchema, TopicsRuleSchema, MaxTokensRuleSchema])
+  .superRefine((rule, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (rule.action === 'route' && !rule.route_to) issue('route_to', 'is required when action is route');
+    if (rule.action !== 'route' && rule.route_to) issue('route_to', 'is only used when action is route');
+    if (rule.action === 'route' && rule.stage !== 'input') issue('stage', 'route sends the request elsewhere before the upstream call: use stage input');
+    if (rule.action === 'redact' && rule.type !== 'pii') issue('action', 'redact applies to pii rules only; use block, flag or route');
+    if (rule.type === 'pii' && rule.mode === 'mask_and_restore') {
+      if (rule.action !== 'redact') issue('mode', 'mask_and_restore needs action redact');
+      if (rule.stage !== 'input') issue('stage', 'mask_and_restore masks the input and restores the output: use stage input');
+    }
+    if (rule.type === 'injection' && rule.stage !== 'input') issue('stage', 'injection rules score prompts: use stage input');
+    if (rule.type === 'prompt_guard' && rule.stage !== 'input' && rule.allow_patterns.length > 0) {
+      issue('allow_patterns', 'allow patterns judge prompts only: use stage input, or a separate rule for output deny patterns');
+    }
+    if (rule.type === 'max_tokens') {
+      if (rule.max_input_tokens === undefined && rule.max_output_tokens === undefined) issue('max_input_tokens', 'set max_input_tokens, max_output_tokens or both');
+    }
+  })
+  .meta({ description: 'One guardrail rule.' });
+
+export const GuardrailsConfigSchema = z
+  .strictObject({
+    rules: z
+      .array(GuardrailRuleSchema)
+      .default([])
+      .superRefine(
+        (rules, ctx) => {
+          const seen = new Set<unknown>();
+          rules.forEach((rule, index) => {
+            const name = (rule as { name?: unknown } | undefined)?.name;
+            if (typeof name !== 'string') return;
+            if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${name}" is used by an earlier rule` });
+            seen.add(name);
+          });
+        },
+        // Also when some rule is invalid, so one run reports every error.
+        { when: (payload) => Array.isArray(payload.value) },
+      )
+      .meta({ description: 'Rules in order: input rules run before the upstream call, the first block or route ends the evaluation.' }),
+  })
+  .meta({ description: 'Input and output guardrails: PII redaction, prompt-injection scoring, content policy and token limits.' });
+
+export type GuardrailRuleConfig = z.infer<typeof GuardrailRuleSchema>;
+export type GuardrailsConfig = z.infer<typeof GuardrailsConfigSchema>;
+/** The config as written (defaults not yet applied). */
+export type GuardrailsConfigInput = z.input<typeof GuardrailsConfigSchema>;
