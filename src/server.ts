@@ -8,6 +8,7 @@ import { registerAnthropic } from './surfaces/anthropic/routes.js';
 import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
 import { registerHealth } from './surfaces/health.js';
+import { registerMetrics } from './surfaces/metrics.js';
 import { registerMlflow } from './surfaces/mlflow/routes.js';
 import { registerOpenAI } from './surfaces/openai/routes.js';
 
@@ -59,6 +60,7 @@ export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyIn
   });
 
   registerHealth(app, state);
+  registerMetrics(app);
   registerOpenAI(app, state, log);
   registerAnthropic(app, state, log);
   registerMlflow(app, state, log);

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestContext } from '../core/context.js';
+import { requestFinished, requestStarted } from '../telemetry/metrics.js';
 import { asGatewayError, type GatewayError } from '../core/errors.js';
 
 /** Renders an error as a response body. OpenAI's shape by default; a surface may add fields (MLflow's `detail`). */
@@ -23,9 +24,13 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   ctx.headers = request.headers;
   ctx.log = log;
   const res = reply.raw;
+  requestStarted();
   res.once('close', () => {
-    if (!res.writableFinished) ctx.controller.abort();
-    accessLog(log, request, res.statusCode, ctx, !res.writableFinished);
+    const aborted = !res.writableFinished;
+    if (aborted) ctx.controller.abort();
+    const status = aborted ? 499 : res.statusCode;
+    requestFinished(ctx, status);
+    accessLog(log, request, status, ctx);
   });
   return ctx;
 }
@@ -132,7 +137,7 @@ function drained(res: NodeJS.WritableStream, signal: AbortSignal): Promise<void>
   });
 }
 
-function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: RequestContext, aborted: boolean): void {
+function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: RequestContext): void {
   if (!log.isLevelEnabled('info')) return;
   log.info(
     {
@@ -141,7 +146,7 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       method: request.method,
       // The route pattern, or the bare path: a query string may carry secrets.
       path: request.routeOptions.url ?? request.url.split('?')[0],
-      status: aborted ? 499 : status,
+      status,
       endpoint: ctx.endpoint,
       route: ctx.route,
       variant: ctx.variant,

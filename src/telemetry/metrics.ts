@@ -1,0 +1,103 @@
+// Prometheus metrics (prom-client), served on GET /metrics. Labels are bounded by the config:
+// endpoint, route, provider and model names come from it; no key, user or request ids are labels.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestContext } from '../core/context.js';
+import { snapshot } from '../routing/counters.js';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+
+// Buckets from sub-millisecond (gateway overhead) to minutes (long generations).
+const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+const requests = new Counter({
+  name: 'gatehouse_requests_total',
+  help: 'Requests answered, by endpoint, route, provider, model, status and whether streamed.',
+  labelNames: ['endpoint', 'route', 'provider', 'model', 'status', 'stream'] as const,
+  registers: [registry],
+});
+const latency = new Histogram({
+  name: 'gatehouse_request_duration_seconds',
+  help: 'Total time from request to last byte.',
+  labelNames: ['endpoint', 'provider'] as const,
+  buckets: SECONDS,
+  registers: [registry],
+});
+const upstream = new Histogram({
+  name: 'gatehouse_upstream_duration_seconds',
+  help: 'Time spent waiting on the upstream.',
+  labelNames: ['endpoint', 'provider'] as const,
+  buckets: SECONDS,
+  registers: [registry],
+});
+const overhead = new Histogram({
+  name: 'gatehouse_overhead_seconds',
+  help: "Time spent in the gateway itself (total minus upstream waiting).",
+  labelNames: ['endpoint'] as const,
+  buckets: SECONDS,
+  registers: [registry],
+});
+const ttft = new Histogram({
+  name: 'gatehouse_time_to_first_token_seconds',
+  help: 'Streams: time from request to the first chunk sent to the client.',
+  labelNames: ['endpoint', 'provider'] as const,
+  buckets: SECONDS,
+  registers: [registry],
+});
+const tokens = new Counter({
+  name: 'gatehouse_tokens_total',
+  help: 'Tokens by type (prompt, completion), as the provider reported them.',
+  labelNames: ['endpoint', 'provider', 'model', 'type'] as const,
+  registers: [registry],
+});
+const inFlight = new Gauge({ name: 'gatehouse_in_flight_requests', help: 'Requests being served now.', registers: [registry] });
+const rateLimited = new Counter({
+  name: 'gatehouse_rate_limited_total',
+  help: "Requests refused by the gateway's own limits.",
+  labelNames: ['endpoint'] as const,
+  registers: [registry],
+});
+
+// Routing counters live in src/routing/counters.ts (kept free of prom-client); they are copied in at scrape time.
+const ROUTING = {
+  attempts: ['endpoint', 'outcome'],
+  retries: ['endpoint'],
+  fallbacks: ['route', 'from'],
+  breaker_transitions: ['endpoint', 'to'],
+  variants: ['route', 'variant'],
+} as const;
+for (const [name, labelNames] of Object.entries(ROUTING)) {
+  new Counter({
+    name: `gatehouse_routing_${name}_total`,
+    help: `Routing: ${name.replace('_', ' ')}.`,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const sample of snapshot()) if (sample.name === name) this.inc(sample.labels, sample.value);
+    },
+  });
+}
+
+export function requestStarted(): void {
+  inFlight.inc();
+}
+
+/** Records a finished request; called once per request when its response closes. */
+export function requestFinished(ctx: RequestContext, status: number): void {
+  inFlight.dec();
+  if (!ctx.endpoint) return; // unknown paths and models: no endpoint label to hang them on
+  const endpoint = ctx.endpoint;
+  const provider = ctx.provider ?? '';
+  requests.inc({ endpoint, route: ctx.route ?? '', provider, model: ctx.model ?? '', status: String(status), stream: String(ctx.stream) });
+  latency.observe({ endpoint, provider }, ctx.elapsedMs() / 1000);
+  upstream.observe({ endpoint, provider }, ctx.upstreamMs / 1000);
+  overhead.observe({ endpoint }, ctx.overheadMs() / 1000);
+  if (ctx.ttftMs !== undefined) ttft.observe({ endpoint, provider }, ctx.ttftMs / 1000);
+  if (ctx.usage) {
+    const model = ctx.model ?? '';
+    tokens.inc({ endpoint, provider, model, type: 'prompt' }, ctx.usage.prompt_tokens ?? 0);
+    tokens.inc({ endpoint, provider, model, type: 'completion' }, ctx.usage.completion_tokens ?? 0);
+  }
+  if (status === 429 && ctx.errorCode === 'rate_limit_exceeded') rateLimited.inc({ endpoint });
+}
