@@ -131,6 +131,12 @@ describe('LOAD_BALANCE', () => {
     expect(await tally(10, 1, () => routedChat(gw!.url, 'pool'))).toEqual({ small: 3, large: 5, 'status 429': 2 });
   });
 
+  it('usage keeps a deployment under its tpm, counted from the tokens each answer used', async () => {
+    // The mock's answer to "Hello" costs 12 tokens (4 prompt, 8 completion): 30 tpm is full after 3.
+    gw = await startGateway(configOf([mockEndpoint('small', { capacity: { tpm: 30 } })], [balanced('usage', [{ name: 'small' }])]));
+    expect(await tally(6, 1, () => routedChat(gw!.url, 'pool'))).toEqual({ small: 3, 'status 429': 3 });
+  });
+
   it('moves on to another deployment when one fails', async () => {
     gw = await startGateway(
       configOf([mockEndpoint('broken', {}, { error_rate: 1, error_status: 503 }), mockEndpoint('ok')], [balanced('round_robin', [{ name: 'broken' }, { name: 'ok' }])]),
