@@ -10,9 +10,9 @@
 // baseline measured earlier.
 
 import { Client } from 'undici';
-import { chatBody, streamBody } from './requests.js';
+import { anthropicStreamBody, chatBody, streamBody } from './requests.js';
 import { summarize, type Summary } from './stats.js';
-import type { Target } from './targets.js';
+import type { Mock, Target } from './targets.js';
 
 function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
@@ -106,10 +106,35 @@ export interface StreamResult {
   totalMs: Summary;
   /** From the first to the last content token: near (tokens - 1) x token delay unless something buffers. */
   spreadMs: Summary;
-  /** Streams that arrived complete: every token, the usage chunk and [DONE]. */
+  /** Streams that arrived complete: every token, the usage and the end marker ([DONE], or message_stop for Anthropic). */
   complete: number;
   failures: number;
   lastError?: string;
+}
+
+/** One streamed request: where it goes, and the wire format of the events that come back. */
+export interface StreamCall {
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  wire: 'openai' | 'anthropic';
+}
+
+/** A target's OpenAI chat stream; `model` overrides the target's chat model (another Gatehouse endpoint). */
+export function openaiStream(target: Target, model = target.chatModel): StreamCall {
+  return { origin: target.origin, path: target.chatPath, headers: target.headers, body: streamBody(model), wire: 'openai' };
+}
+
+/** The mock's Anthropic Messages stream, called directly: the baseline for an Anthropic upstream. */
+export function anthropicStream(mock: Mock, apiKey: string): StreamCall {
+  return {
+    origin: mock.origin,
+    path: '/v1/messages',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'anthropic-version': '2023-06-01' },
+    body: anthropicStreamBody('claude-sonnet-4-5'),
+    wire: 'anthropic',
+  };
 }
 
 export interface StreamOptions {
@@ -128,10 +153,35 @@ interface StreamObservation {
   done: boolean;
 }
 
+interface EventReading {
+  /** The text of a content token, or '' when the event carries none. */
+  token: string;
+  usage: boolean;
+  done: boolean;
+}
+
+/** What one SSE `data:` payload says, in OpenAI's wire format (chunks, then [DONE]). */
+function readOpenAIEvent(data: string): EventReading {
+  if (data === '[DONE]') return { token: '', usage: false, done: true };
+  const chunk = JSON.parse(data) as { choices?: { delta?: { content?: string } }[]; usage?: unknown };
+  return { token: chunk.choices?.[0]?.delta?.content ?? '', usage: Boolean(chunk.usage), done: false };
+}
+
+/** The same in Anthropic's (typed events: text deltas, usage on message_delta, message_stop at the end). */
+function readAnthropicEvent(data: string): EventReading {
+  const event = JSON.parse(data) as { type?: string; delta?: { text?: string }; usage?: unknown };
+  return {
+    token: event.type === 'content_block_delta' ? (event.delta?.text ?? '') : '',
+    usage: event.type === 'message_delta' && Boolean(event.usage),
+    done: event.type === 'message_stop',
+  };
+}
+
 /** Reads one SSE stream to its end, noting when each content token arrived. */
-async function oneStream(client: Client, target: Target, body: string): Promise<StreamObservation> {
+async function oneStream(client: Client, call: StreamCall): Promise<StreamObservation> {
+  const read = call.wire === 'openai' ? readOpenAIEvent : readAnthropicEvent;
   const started = nowMs();
-  const res = await client.request({ path: target.chatPath, method: 'POST', headers: target.headers, body });
+  const res = await client.request({ path: call.path, method: 'POST', headers: call.headers, body: call.body });
   if (res.statusCode !== 200) {
     const text = await res.body.text();
     throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
@@ -151,15 +201,10 @@ async function oneStream(client: Client, target: Target, body: string): Promise<
       buffer = buffer.slice(boundary + 2);
       for (const line of event.split('\n')) {
         if (!line.startsWith('data:')) continue;
-        const data = line.slice(5).trim();
-        if (data === '[DONE]') {
-          done = true;
-          continue;
-        }
-        const chunk = JSON.parse(data) as { choices?: { delta?: { content?: string } }[]; usage?: unknown };
-        if (chunk.usage) usage = true;
-        const content = chunk.choices?.[0]?.delta?.content;
-        if (content) {
+        const seen = read(line.slice(5).trim());
+        if (seen.done) done = true;
+        if (seen.usage) usage = true;
+        if (seen.token) {
           tokens++;
           if (Number.isNaN(firstToken)) firstToken = at - started;
           lastToken = at - started;
@@ -170,11 +215,9 @@ async function oneStream(client: Client, target: Target, body: string): Promise<
   return { ttft: firstToken, total: nowMs() - started, spread: lastToken - firstToken, tokens, usage, done };
 }
 
-export async function measureStreams(target: Target, options: StreamOptions, baseline?: Target): Promise<StreamResult> {
-  const client = new Client(target.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+export async function measureStreams(call: StreamCall, options: StreamOptions, baseline?: StreamCall): Promise<StreamResult> {
+  const client = new Client(call.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
   const baseClient = baseline ? new Client(baseline.origin, { pipelining: 1, keepAliveTimeout: 60_000 }) : null;
-  const body = streamBody(target.chatModel);
-  const baseBody = baseline ? streamBody(baseline.chatModel) : '';
   const ttft: number[] = [];
   const baseTtft: number[] = [];
   const total: number[] = [];
@@ -188,9 +231,9 @@ export async function measureStreams(target: Target, options: StreamOptions, bas
       try {
         const baseFirst = i % 2 === 0;
         let base: StreamObservation | null = null;
-        if (baseClient && baseline && baseFirst) base = await oneStream(baseClient, baseline, baseBody);
-        const seen = await oneStream(client, target, body);
-        if (baseClient && baseline && !baseFirst) base = await oneStream(baseClient, baseline, baseBody);
+        if (baseClient && baseline && baseFirst) base = await oneStream(baseClient, baseline);
+        const seen = await oneStream(client, call);
+        if (baseClient && baseline && !baseFirst) base = await oneStream(baseClient, baseline);
         if (i < options.warmupStreams) continue;
         if (!Number.isNaN(seen.ttft)) {
           ttft.push(seen.ttft);

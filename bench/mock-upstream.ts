@@ -3,11 +3,15 @@
 // node:http and answers from byte buffers built once at start-up; per request it only reads the
 // small JSON body (to tell stream from non-stream) and writes prepared bytes.
 //
-// Wire format follows OpenAI's chat completions and embeddings APIs:
+// Wire format follows OpenAI's chat completions and embeddings APIs, and Anthropic's Messages API:
 //   POST /v1/chat/completions   non-stream -> chat.completion JSON
 //                               stream     -> SSE `data: {chat.completion.chunk}\n\n` ... `data: [DONE]\n\n`,
 //                                             plus a usage chunk (choices: []) when stream_options.include_usage
 //   POST /v1/embeddings         -> list of embedding objects (1536 floats each)
+//   POST /v1/messages           (x-api-key, anthropic-version) non-stream -> Anthropic message JSON
+//                               stream -> SSE `event: <type>\ndata: {...}\n\n`: message_start, content_block_start,
+//                                         content_block_delta per token, content_block_stop, message_delta, message_stop
+//                                         (the same tokens and timing as the OpenAI stream)
 //   GET  /health, GET /__stats  -> readiness and request counters (so the bench can check every request
 //                                  really reached the upstream, i.e. nothing was cached or dropped)
 //
@@ -49,6 +53,8 @@ const completionText =
   'of realistic size so that every microsecond of difference comes from the process in between.';
 
 const usage = { prompt_tokens: 24, completion_tokens: 38, total_tokens: 62 };
+const ANTHROPIC_MODEL = 'claude-sonnet-4-5';
+const ANTHROPIC_VERSION = '2023-06-01';
 const streamUsage = { prompt_tokens: 24, completion_tokens: TOKENS, total_tokens: 24 + TOKENS };
 
 const chatBody = Buffer.from(
@@ -119,6 +125,36 @@ function streamPlan(includeUsage: boolean): StreamPlan {
 
 const plans = { plain: streamPlan(false), withUsage: streamPlan(true) };
 
+const anthropicUsage = (output: number) => ({ input_tokens: 24, output_tokens: output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+const anthropicHead = { id: 'msg_bench00000000000000000000', type: 'message', role: 'assistant', model: ANTHROPIC_MODEL };
+
+const messageBody = Buffer.from(
+  JSON.stringify({ ...anthropicHead, content: [{ type: 'text', text: completionText }], stop_reason: 'end_turn', stop_sequence: null, usage: anthropicUsage(38) }),
+);
+
+/** One SSE event of Anthropic's stream: the event name, then its data (which repeats the type, as Anthropic does). */
+function anthropicEvent(data: { type: string } & Record<string, unknown>): Buffer {
+  return Buffer.from(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** Anthropic's event sequence for the same tokens, cut at the same points as the OpenAI plan. */
+function anthropicStreamPlan(): StreamPlan {
+  const token = (text: string) => anthropicEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+  const start = anthropicEvent({ type: 'message_start', message: { ...anthropicHead, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(1) } });
+  const blockStart = anthropicEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+  return {
+    first: Buffer.concat([start, blockStart, token(streamWords[0] as string)]),
+    rest: streamWords.slice(1).map(token),
+    tail: Buffer.concat([
+      anthropicEvent({ type: 'content_block_stop', index: 0 }),
+      anthropicEvent({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: TOKENS } }),
+      anthropicEvent({ type: 'message_stop' }),
+    ]),
+  };
+}
+
+const anthropicPlan = anthropicStreamPlan();
+
 function embeddingVector(seed: number): string {
   // Deterministic pseudo-random floats printed like OpenAI's (about 10 significant digits).
   const parts: string[] = new Array(EMBEDDING_DIMS);
@@ -153,9 +189,13 @@ function errorBody(status: number, message: string, type: string): Buffer {
   return Buffer.from(JSON.stringify({ error: { message, type, param: null, code: status === 401 ? 'invalid_api_key' : null } }));
 }
 
+function anthropicErrorBody(type: string, message: string): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'error', error: { type, message } }));
+}
+
 // ---------- request handling ----------
 
-const stats = { chat: 0, stream: 0, embeddings: 0, unauthorized: 0, bad: 0, startedAt: Date.now() };
+const stats = { chat: 0, stream: 0, embeddings: 0, messages: 0, messagesStream: 0, unauthorized: 0, bad: 0, startedAt: Date.now() };
 
 function send(res: http.ServerResponse, status: number, body: Buffer): void {
   res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(body.length)]);
@@ -182,8 +222,8 @@ function parseJson(body: Buffer | null): Record<string, unknown> | null {
   }
 }
 
-function streamCompletion(res: http.ServerResponse, includeUsage: boolean): void {
-  const plan = includeUsage ? plans.withUsage : plans.plain;
+/** Writes a plan's first bytes after TTFT_MS, then one token every TOKEN_DELAY_MS, then its tail. */
+function streamPlanned(res: http.ServerResponse, plan: StreamPlan): void {
   res.writeHead(200, ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache']);
   res.flushHeaders();
   let next = 0;
@@ -205,8 +245,36 @@ function streamCompletion(res: http.ServerResponse, includeUsage: boolean): void
   });
 }
 
+/** Anthropic's Messages API: authenticated by x-api-key, and the anthropic-version header is required. */
+function handleMessages(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.headers['x-api-key'] !== values['api-key']) {
+    req.resume();
+    stats.unauthorized++;
+    return send(res, 401, anthropicErrorBody('authentication_error', 'invalid x-api-key'));
+  }
+  if (req.headers['anthropic-version'] !== ANTHROPIC_VERSION) {
+    req.resume();
+    stats.bad++;
+    return send(res, 400, anthropicErrorBody('invalid_request_error', 'anthropic-version: header is required'));
+  }
+  readBody(req, (raw) => {
+    const body = parseJson(raw);
+    if (!body || !Array.isArray(body.messages) || !Number.isInteger(body.max_tokens)) {
+      stats.bad++;
+      return send(res, 400, anthropicErrorBody('invalid_request_error', 'messages and max_tokens are required'));
+    }
+    if (body.stream === true) {
+      stats.messagesStream++;
+      return streamPlanned(res, anthropicPlan);
+    }
+    stats.messages++;
+    send(res, 200, messageBody);
+  });
+}
+
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = req.url ?? '';
+  if (req.method === 'POST' && url === '/v1/messages') return handleMessages(req, res);
   if (req.method === 'GET') {
     if (url === '/health') return send(res, 200, Buffer.from('{"status":"ok"}'));
     if (url === '/__stats') return send(res, 200, Buffer.from(JSON.stringify(stats)));
@@ -236,7 +304,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (body.stream === true) {
       stats.stream++;
       const options = body.stream_options as { include_usage?: unknown } | undefined;
-      return streamCompletion(res, options?.include_usage === true);
+      return streamPlanned(res, options?.include_usage === true ? plans.withUsage : plans.plain);
     }
     stats.chat++;
     send(res, 200, chatBody);

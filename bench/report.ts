@@ -28,6 +28,8 @@ export interface TargetResult {
   embeddings?: LoadResult;
   serial?: SerialResult;
   stream?: StreamResult;
+  /** Gatehouse only: an Anthropic upstream's stream through the OpenAI surface, paired with direct Anthropic streams. */
+  anthropicStream?: StreamResult;
   memory?: { idleRssKb: number | null; peakRssKb: number | null; maxSampledRssKb: number };
   cpu?: { chatRunCpuMs: number; cpuMsPerThousandRequests: number };
   /** Where the machine's CPU went during the measured chat run, in cores (1.0 = one core busy). */
@@ -44,6 +46,8 @@ export interface Comparison {
   cpuPerRequestRatioPortkeyToGatehouse: number | null;
   /** Gatehouse's added latency minus the bare proxy's: the part that is Gatehouse's own work. */
   gatehouseAboveFloor: { serialP50Ms: number | null; ttftP50Ms: number | null } | null;
+  /** Added TTFT of an Anthropic upstream behind Gatehouse's OpenAI surface (stream translated event by event). */
+  gatehouseAnthropicTtft: { p50Ms: number | null; p99Ms: number | null } | null;
   added: Partial<
     Record<
       TargetId,
@@ -115,6 +119,11 @@ export function compare(targets: TargetResult[]): Comparison {
   const ratio = (a?: LoadResult, b?: LoadResult) => (a && b && b.rps > 0 ? a.rps / b.rps : null);
   const throughputRatioGatehouseToPortkey = ratio(gatehouse?.chat, portkey?.chat);
   const addedP50 = added.gatehouse?.serialP50Ms ?? null;
+  const anthropic = gatehouse?.anthropicStream;
+  const gatehouseAnthropicTtft = anthropic
+    ? { p50Ms: diff(anthropic.ttftMs.p50, anthropic.baselineTtftMs?.p50), p99Ms: diff(anthropic.ttftMs.p99, anthropic.baselineTtftMs?.p99) }
+    : null;
+  const anthropicP50 = gatehouseAnthropicTtft?.p50Ms ?? null;
   return {
     throughputRatioGatehouseToPortkey,
     throughputRatioGatehouseToDirect: ratio(gatehouse?.chat, direct?.chat),
@@ -130,6 +139,7 @@ export function compare(targets: TargetResult[]): Comparison {
             ttftP50Ms: diff(added.gatehouse.ttftP50Ms ?? undefined, added.floor.ttftP50Ms ?? undefined),
           }
         : null,
+    gatehouseAnthropicTtft,
     added,
     goals: [
       {
@@ -143,6 +153,12 @@ export function compare(targets: TargetResult[]): Comparison {
         target: '< 1 ms',
         value: addedP50,
         met: addedP50 === null ? null : addedP50 < 1,
+      },
+      {
+        name: 'Gatehouse added p50 time to first token, Anthropic upstream behind the OpenAI surface',
+        target: '< 1 ms',
+        value: anthropicP50,
+        met: anthropicP50 === null ? null : anthropicP50 < 1,
       },
     ],
   };
@@ -158,6 +174,9 @@ const signed = (v: number | null | undefined, digits: number) =>
   v === null || v === undefined || !Number.isFinite(v) ? dash : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
 const pair = (a: string, b: string) => (a === dash && b === dash ? dash : `${a} / ${b}`);
 const mb = (kb: number | null | undefined) => (kb === null || kb === undefined || !Number.isFinite(kb) ? dash : (kb / 1024).toFixed(0));
+
+/** Fewer complete streams than measured ones, or none measured at all. */
+const incomplete = (s: StreamResult | undefined) => Boolean(s && (s.complete < s.ttftMs.count || s.ttftMs.count === 0));
 
 export function renderMarkdown(results: BenchResults): string {
   const { targets, comparison, settings, machine } = results;
@@ -178,6 +197,8 @@ export function renderMarkdown(results: BenchResults): string {
     ['Stream time to first token, p50 / p99 (ms)', (t) => pair(ms(t.stream?.ttftMs.p50, 2), ms(t.stream?.ttftMs.p99, 2))],
     ['Direct-to-mock TTFT interleaved with those, p50 / p99 (ms)', (t) => pair(ms(t.stream?.baselineTtftMs?.p50, 2), ms(t.stream?.baselineTtftMs?.p99, 2))],
     ['**Added** time to first token, p50 / p99 (ms)', (t) => (t.id === 'direct' ? dash : pair(signed(added(t)?.ttftP50Ms, 2), signed(added(t)?.ttftP99Ms, 2)))],
+    ['**Added** time to first token, Anthropic upstream behind the OpenAI surface, p50 / p99 (ms)', (t) =>
+      t.id === 'gatehouse' ? pair(signed(comparison.gatehouseAnthropicTtft?.p50Ms, 2), signed(comparison.gatehouseAnthropicTtft?.p99Ms, 2)) : dash],
     ['Stream first→last token, p50 (ms)', (t) => ms(t.stream?.spreadMs.p50, 1)],
     ['Streams complete (all tokens, usage chunk, [DONE])', (t) => (t.stream ? `${t.stream.complete}/${t.stream.ttftMs.count + t.stream.failures}` : dash)],
     [`Embeddings throughput, ${settings.connections} connections (req/s)`, (t) => (t.embeddings ? int(t.embeddings.rps) : t.smoke?.embeddings ? 'failed' : dash)],
@@ -200,10 +221,17 @@ export function renderMarkdown(results: BenchResults): string {
 
   const goalLines = comparison.goals.map((g) => {
     const value =
-      g.value === null ? 'not measured' : g.name.includes('latency') ? `${g.value.toFixed(3)} ms` : `${g.value.toFixed(2)}x`;
+      g.value === null ? 'not measured' : g.target.endsWith('ms') ? `${g.value.toFixed(3)} ms` : `${g.value.toFixed(2)}x`;
     const verdict = g.met === null ? 'n/a' : g.met ? 'met' : 'NOT met';
     return `- ${g.name}: **${value}** (goal ${g.target}: ${verdict})`;
   });
+  const anthropic = targets.find((t) => t.id === 'gatehouse')?.anthropicStream;
+  if (anthropic) {
+    goalLines.push(
+      `- Anthropic upstream behind Gatehouse's OpenAI surface: TTFT p50 ${ms(anthropic.ttftMs.p50, 2)} ms, direct-to-mock Anthropic streams interleaved ${ms(anthropic.baselineTtftMs?.p50, 2)} ms; ` +
+        `first→last token ${ms(anthropic.spreadMs.p50, 1)} ms; ${anthropic.complete}/${anthropic.ttftMs.count + anthropic.failures} streams complete`,
+    );
+  }
   if (comparison.cpuPerRequestRatioPortkeyToGatehouse !== null) {
     goalLines.push(
       `- Portkey CPU per request / Gatehouse CPU per request: ${comparison.cpuPerRequestRatioPortkeyToGatehouse.toFixed(2)}x (efficiency; less sensitive to other load on the machine)`,
@@ -223,9 +251,15 @@ export function renderMarkdown(results: BenchResults): string {
   }
 
   const problems = targets
-    .filter((t) => t.status !== 'ok' || t.smoke?.embeddings || (t.stream && t.stream.complete < t.stream.ttftMs.count) || t.serial?.failures)
+    .filter((t) => t.status !== 'ok' || t.smoke?.embeddings || incomplete(t.stream) || incomplete(t.anthropicStream) || t.serial?.failures)
     .map((t) => {
-      const parts = [t.error, t.smoke?.embeddings && `embeddings: ${t.smoke.embeddings}`, t.serial?.failures ? `concurrency-1 failures: ${t.serial.failures} (${t.serial.lastError})` : undefined, t.stream?.lastError && `streams: ${t.stream.lastError}`].filter(Boolean);
+      const parts = [
+        t.error,
+        t.smoke?.embeddings && `embeddings: ${t.smoke.embeddings}`,
+        t.serial?.failures ? `concurrency-1 failures: ${t.serial.failures} (${t.serial.lastError})` : undefined,
+        t.stream?.lastError && `streams: ${t.stream.lastError}`,
+        t.anthropicStream?.lastError && `Anthropic-upstream streams: ${t.anthropicStream.lastError}`,
+      ].filter(Boolean);
       return `- ${t.label}: ${parts.join('; ')}`;
     });
   for (const t of targets) {

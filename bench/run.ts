@@ -5,7 +5,8 @@
 //      proxy (the floor any Node gateway starts from), Gatehouse, Portkey
 //   3. smoke-check and warm up each target, one at a time
 //   4. chat throughput in rounds that visit the targets in turn (chat-rounds.ts says why)
-//   5. per target, one at a time: embeddings throughput, concurrency-1 latency, streamed TTFT
+//   5. per target, one at a time: embeddings throughput, concurrency-1 latency, streamed TTFT (for
+//      Gatehouse also the TTFT of an Anthropic upstream behind its OpenAI surface)
 //   6. read each target's peak RSS and stop it; write bench/results/<time>.json and
 //      bench/results/latest.md, print the Markdown
 //
@@ -17,7 +18,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chatLoad, combineRounds, measureChatRound, type ChatRound } from './chat-rounds.js';
 import { runLoad } from './load.js';
-import { measureSerial, measureStreams } from './latency.js';
+import { anthropicStream, measureSerial, measureStreams, openaiStream } from './latency.js';
 import { installPortkey } from './portkey.js';
 import { MemorySampler, killAllChildren, readMemory, stopProcess } from './procs.js';
 import { formatProfile, summarizeProfile } from './profile-summary.js';
@@ -35,6 +36,7 @@ import {
   startGatehouse,
   startMock,
   startPortkey,
+  UPSTREAM_KEY,
   type Mock,
   type Target,
   type TargetId,
@@ -206,11 +208,14 @@ async function measureAll(live: Live[], mock: Mock, settings: BenchSettings): Pr
       baseline,
     );
     log(`${target.label}: time to first token, ${settings.streams} streams${paired}`);
-    result.stream = await measureStreams(
-      target,
-      { streams: settings.streams, warmupStreams: 3, expectedTokens: settings.streamTokens, maxSeconds: 40 },
-      baseline,
-    );
+    const streamOptions = { streams: settings.streams, warmupStreams: 3, expectedTokens: settings.streamTokens, maxSeconds: 40 };
+    result.stream = await measureStreams(openaiStream(target), streamOptions, baseline && openaiStream(baseline));
+    if (target.id === 'gatehouse') {
+      // The translation cost on the stream path: the mock's Anthropic stream through Gatehouse's
+      // OpenAI surface, paired with the same Anthropic stream straight from the mock.
+      log(`${target.label}: time to first token, Anthropic upstream behind the OpenAI surface, ${settings.streams} streams (each paired with one direct Anthropic stream)`);
+      result.anthropicStream = await measureStreams(openaiStream(target, 'anthropic'), streamOptions, anthropicStream(mock, UPSTREAM_KEY));
+    }
   });
 }
 

@@ -149,7 +149,7 @@ export async function startGatehouse(mock: Mock, settings: BenchSettings): Promi
       cwd: ROOT,
       logFile: path.join(LOGS, 'gatehouse.log'),
       // warn: no per-request access log lines; the bench measures the proxy path, not log I/O.
-      env: { ...process.env, NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', BENCH_MOCK_URL: mock.url },
+      env: { ...process.env, NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', BENCH_MOCK_URL: mock.url, BENCH_MOCK_ORIGIN: mock.origin },
     },
   );
   const origin = `http://127.0.0.1:${port}`;
