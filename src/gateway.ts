@@ -44,7 +44,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.logger ?? createLogger(env.GATEHOUSE_LOG_LEVEL ?? config.server.log_level);
   const limiters = new LimiterRegistry();
   const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit });
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, env });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);
   if (options.watch !== false) reloader.watch();
   return {

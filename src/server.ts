@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
+import { registerGuardrailsAdmin } from './surfaces/admin/guardrails.js';
 import { registerAnthropic } from './surfaces/anthropic/routes.js';
 import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
@@ -16,9 +17,11 @@ export interface ServerOptions {
   state: GatewayState;
   log: Logger;
   bodyLimit: number;
+  /** Where the admin key (GATEHOUSE_ADMIN_KEY) is read. */
+  env: NodeJS.ProcessEnv;
 }
 
-export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, env }: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
 
   // Plain JSON.parse is faster than the default secure parser; request bodies are only read as
@@ -64,5 +67,6 @@ export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyIn
   registerOpenAI(app, state, log);
   registerAnthropic(app, state, log);
   registerMlflow(app, state, log);
+  registerGuardrailsAdmin(app, state, log, env);
   return app;
 }

@@ -6,6 +6,7 @@ import { providers } from '../providers/index.js';
 import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
+import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -95,6 +96,7 @@ export const EndpointSchema = z
         'What happens to a request parameter the provider cannot take (e.g. `seed` on a provider without it): false (the default) refuses the request with a 400 naming it; true drops it, and the response lists it in x-gatehouse-dropped-params.',
     }),
     ...endpointRoutingKeys,
+    guardrails: GuardrailsConfigSchema.optional(),
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
@@ -115,6 +117,9 @@ export const RouteSchema = z
     destinations: z.array(DestinationSchema).min(1).meta({ description: 'Where requests go.' }),
     path: publicPath.optional(),
     ...routeRoutingKeys,
+    guardrails: GuardrailsConfigSchema.optional().meta({
+      description: "Guardrails for requests that name this route. The guardrails of the route's destinations do not apply to them.",
+    }),
   })
   .meta({ description: 'A route spreads requests over endpoints and other routes: MLflow traffic routes plus fallback, load balancing and conditional routing.' });
 
@@ -125,6 +130,10 @@ export const ServerSchema = z
     body_limit: size('Largest accepted request body; larger ones get 413. Default 10MiB.').prefault('10MiB'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').meta({
       description: 'Log level. info writes one access-log line per request. GATEHOUSE_LOG_LEVEL overrides it.',
+    }),
+    admin_api_key: z.string().min(16).optional().meta({
+      description:
+        'Bearer key for the admin API (/admin/...). GATEHOUSE_ADMIN_KEY overrides it; prefer the variable, so the key stays out of the repository. Without either the admin API is refused.',
     }),
   })
   .meta({ description: 'HTTP server settings. port, host and body_limit take effect on restart; log_level on reload.' });

@@ -1,5 +1,6 @@
 // Turns zod's validation issues into sentences a person understands, with "did you mean" hints.
 import type { z } from 'zod';
+import { GUARDRAIL_RULE_TYPES } from '../guardrails/config/schema.js';
 import { providers } from '../providers/index.js';
 import { closest, didYouMean, type Path } from './issues.js';
 import { configJsonSchema } from './schema.js';
@@ -25,10 +26,13 @@ export function describeZodIssue(issue: z.core.$ZodIssue, value: unknown): Descr
     }
     case 'invalid_union': {
       if ((issue as { note?: string }).note !== 'No matching discriminator') return [{ path, message: unionMessage(issue, given, path) }];
-      const names = providers.map((p) => p.name);
+      // The config's discriminated unions: a model's provider, a guardrail rule's type.
+      const isRule = (issue as { discriminator?: string }).discriminator === 'type';
+      const names: readonly string[] = isRule ? GUARDRAIL_RULE_TYPES : providers.map((p) => p.name);
+      const noun = isRule ? 'guardrail type' : 'provider';
       if (given === undefined) return [{ path, message: `is required: one of ${names.join(', ')}` }];
       const hint = typeof given === 'string' ? didYouMean(given, names) : '';
-      return [{ path, message: `unknown provider ${quote(given, path)}${hint}; known providers: ${names.join(', ')}` }];
+      return [{ path, message: `unknown ${noun} ${quote(given, path)}${hint}; known ${noun}s: ${names.join(', ')}` }];
     }
     case 'invalid_type':
       return [{ path, message: given === undefined ? 'is required' : `must be ${kindOf(issue.expected)} (got ${describe(given, path)})` }];

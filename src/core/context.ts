@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
+import type { GuardrailEvent } from '../guardrails/engine/events.js';
 import type { Usage } from './types.js';
 
 export class RequestContext {
@@ -31,6 +32,8 @@ export class RequestContext {
   variant?: string;
   /** The request's headers, for routes that read them (sticky keys, conditions). */
   headers?: IncomingHttpHeaders;
+  /** Guardrails that fired on this request (never the matched text). */
+  guardrails?: GuardrailEvent[];
   /** The gateway's logger, for routing events (attempts, fallbacks, breaker changes). */
   log?: Logger;
 

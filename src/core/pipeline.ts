@@ -1,10 +1,12 @@
-// The request pipeline: resolve the target, route and call the provider, account. Surfaces parse
-// their wire format into canonical requests and hand them here; they render what comes back.
+// The request pipeline: resolve the target, input guardrails, route and call the provider, output
+// guardrails, account. Surfaces parse their wire format into canonical requests and hand them here;
+// they render what comes back.
 import type { CallOptions, ProviderClient } from '../providers/types.js';
 import { chatChunkToCompletion, chatToCompletion, completionToChat, mergeCompletions } from './completions-via-chat.js';
 import type { RequestContext } from './context.js';
 import { GatewayError } from './errors.js';
 import { dispatch, type Operation } from '../routing/dispatch.js';
+import { guardChatResponse, guardChatStream, guardCompletionResponse, guardCompletionStream, inputStage } from '../guardrails/stage/index.js';
 import type { EndpointRuntime, Runtime, Target } from './runtime.js';
 import type {
   ChatChunk,
@@ -108,30 +110,42 @@ const EMBEDDINGS: Operation<EmbeddingsRequest, EmbeddingsResponse> = {
   },
 };
 
+// Each API runs the input guardrails before routing (they may block, redact or re-target the
+// request) and, when the request has output rules or values to restore, the output guardrails on
+// the answer. Without guardrails both stages pass the request and the answer through untouched.
+
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
-  const res = await dispatch(ctx, target, req, CHAT);
+  const checked = await inputStage(ctx, target, { kind: 'chat', request: req });
+  const res = await dispatch(ctx, checked.target, checked.request, CHAT);
   ctx.usage = res.usage;
-  return res;
+  return checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
 }
 
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   ctx.stream = true;
-  return timed(ctx, await dispatch(ctx, target, withStreamUsage(req), CHAT_STREAM), wantsUsage(req));
+  const checked = await inputStage(ctx, target, { kind: 'chat', request: req });
+  const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req));
+  return checked.output ? guardChatStream(ctx, checked.output, stream) : stream;
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
-  const res = await dispatch(ctx, target, req, COMPLETIONS);
+  const checked = await inputStage(ctx, target, { kind: 'completion', request: req });
+  const res = await dispatch(ctx, checked.target, checked.request, COMPLETIONS);
   ctx.usage = res.usage;
-  return res;
+  return checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
 }
 
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
   ctx.stream = true;
-  return timed(ctx, await dispatch(ctx, target, withStreamUsage(req), COMPLETIONS_STREAM), wantsUsage(req));
+  const checked = await inputStage(ctx, target, { kind: 'completion', request: req });
+  const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req));
+  return checked.output ? guardCompletionStream(ctx, checked.output, stream) : stream;
 }
 
+/** Embeddings have input guardrails only: there is no text in the answer to check or restore. */
 export async function embeddings(ctx: RequestContext, target: Target, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
-  const res = await dispatch(ctx, target, req, EMBEDDINGS);
+  const checked = await inputStage(ctx, target, { kind: 'embeddings', request: req });
+  const res = await dispatch(ctx, checked.target, checked.request, EMBEDDINGS);
   if (req.encoding_format === 'base64') encodeBase64(res);
   ctx.usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage?.total_tokens ?? 0 };
   return res;

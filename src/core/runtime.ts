@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { LimiterRegistry, WindowLimiter } from '../access/window-limiter.js';
 import type { GatewayConfig, EndpointConfig, EndpointType, RouteConfig } from '../config/schema.js';
+import { compileStageRules, type StageRules } from '../guardrails/stage/index.js';
 import { findProvider } from '../providers/index.js';
 import type { ProviderClient } from '../providers/types.js';
 import { Balancer } from '../routing/balance.js';
@@ -31,6 +32,8 @@ export interface EndpointRuntime {
   /** Retries, timeouts, a breaker, health checks or a capacity are configured: requests take the routed path. */
   guarded: boolean;
   healthChecker?: HealthChecker;
+  /** Compiled guardrails for requests that name this endpoint; absent when it has none. */
+  guardrails?: StageRules;
 }
 
 export interface RouteRuntime {
@@ -43,6 +46,8 @@ export interface RouteRuntime {
   sticky?: StickySpec;
   fallbackOn: Trigger[];
   balancer?: Balancer;
+  /** Compiled guardrails for requests that name this route (its destinations' own do not apply). */
+  guardrails?: StageRules;
 }
 
 export type Target = EndpointRuntime | RouteRuntime;
@@ -82,6 +87,11 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
     if (route.routing_strategy === 'LOAD_BALANCE') routes[i].balancer = new Balancer(route.balance ?? 'round_robin', routes[i].destinations);
     if (route.path) paths.set(route.path, routes[i]);
   });
+  // Compiled once every name exists, since a rule may route to any endpoint or route.
+  const sections = [...config.endpoints, ...config.routes.map((r) => ({ ...r, endpoint_type: r.task_type }))];
+  for (const { name, endpoint_type, guardrails } of sections) {
+    if (guardrails) targets.get(name)!.guardrails = compileStageRules(guardrails, endpoint_type, targets);
+  }
   limiters.retain(inUse);
   return { config, targets, paths, loadedAt: new Date(), source };
 }

@@ -164,6 +164,7 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       total_tokens: ctx.usage?.total_tokens,
       error: ctx.errorCode,
       dropped_params: ctx.droppedParams,
+      guardrails: ctx.guardrails?.map((e) => ({ rule: e.rule, stage: e.stage, action: e.action })),
       client_ip: request.ip,
     },
   );

@@ -6,7 +6,7 @@ import { PromptGuard } from '../policy/prompt-guard.js';
 import type { PromptSelection } from '../policy/prompt-text.js';
 import { estimateTokens, type TokenCounter } from '../policy/tokens.js';
 import { TopicMatcher } from '../policy/topics.js';
-import { type GuardrailRuleConfig, GuardrailsConfigSchema, type GuardrailsConfigInput } from './schema.js';
+import { type GuardrailRuleConfig, type GuardrailsConfig, GuardrailsConfigSchema, type GuardrailsConfigInput } from './schema.js';
 
 interface RuleBase {
   name: string;
@@ -23,6 +23,8 @@ export type CompiledRule = RuleBase &
     | { type: 'prompt_guard'; guard: PromptGuard; selection: PromptSelection }
     | { type: 'topics'; matcher: TopicMatcher }
     | { type: 'max_tokens'; maxInputTokens?: number; maxOutputTokens?: number }
+    | { type: 'json_schema' }
+    | { type: 'webhook'; url: string; timeoutMs: number; failOpen: boolean }
   );
 
 export interface GuardrailRuleSet {
@@ -70,6 +72,10 @@ function compileRule(rule: GuardrailRuleConfig): CompiledRule {
       return { ...base, type: 'topics', matcher: new TopicMatcher(rule.topics) };
     case 'max_tokens':
       return { ...base, type: 'max_tokens', maxInputTokens: rule.max_input_tokens, maxOutputTokens: rule.max_output_tokens };
+    case 'json_schema':
+      return { ...base, type: 'json_schema' };
+    case 'webhook':
+      return { ...base, type: 'webhook', url: rule.url, timeoutMs: rule.timeout, failOpen: rule.on_failure === 'allow' };
   }
 }
 
@@ -79,7 +85,15 @@ export function buildGuardrails(config: unknown, options: { countTokens?: TokenC
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) };
   }
-  return { ok: true, ruleSet: { rules: parsed.data.rules.map(compileRule), countTokens: options.countTokens ?? estimateTokens } };
+  return { ok: true, ruleSet: compileGuardrails(parsed.data, options) };
+}
+
+/**
+ * Compiles a section the config schema has already parsed (the gateway's config loader does).
+ * Parsing is not repeatable: durations are already milliseconds, which a second parse would read as seconds.
+ */
+export function compileGuardrails(config: GuardrailsConfig, options: { countTokens?: TokenCounter } = {}): GuardrailRuleSet {
+  return { rules: config.rules.map(compileRule), countTokens: options.countTokens ?? estimateTokens };
 }
 
 /**

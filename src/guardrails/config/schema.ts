@@ -1,12 +1,14 @@
 // The guardrails section of the config, as a zod schema with a description on every key. It is
 // exported for the main config schema to include; build.ts compiles a parsed value into a rule set.
 import { z } from 'zod';
+import { duration } from '../../config/duration.js';
 import { BUILTIN_PII_TYPES } from '../pii/detect.js';
 import { DEFAULT_NATIONAL_ID_MAX_LENGTH } from '../pii/national-ids.js';
 import { patternError } from '../policy/regex.js';
 
 export const GUARDRAIL_ACTIONS = ['block', 'redact', 'flag', 'route'] as const;
 export const GUARDRAIL_STAGES = ['input', 'output', 'both'] as const;
+export const GUARDRAIL_RULE_TYPES = ['pii', 'injection', 'prompt_guard', 'topics', 'max_tokens', 'json_schema', 'webhook'] as const;
 
 const regexSource = (description: string) =>
   z
@@ -121,8 +123,34 @@ const MaxTokensRuleSchema = z
   })
   .meta({ description: 'Refuses prompts over max_input_tokens and cuts answers over max_output_tokens.' });
 
+const JsonSchemaRuleSchema = z
+  .strictObject({
+    type: z.literal('json_schema').meta({ description: 'Structured outputs: the answer must match the JSON schema the request asked for.' }),
+    ...common,
+    stage: z.literal('output').default('output').meta({ description: 'Always output: the rule checks answers.' }),
+  })
+  .meta({
+    description:
+      "Validates answers to requests with response_format json_schema (against the request's schema) or json_object (must be a JSON object). Requests without response_format are not checked. Streams are checked when each choice ends.",
+  });
+
+const WebhookRuleSchema = z
+  .strictObject({
+    type: z.literal('webhook').meta({ description: 'An external guardrail service, asked over HTTP.' }),
+    ...common,
+    url: z.url({ protocol: /^https?$/ }).meta({ description: 'Where the gateway POSTs {rule, stage, target, request_id, kind, texts}; the service answers {"allowed": true|false, "reason"?: "..."}.' }),
+    timeout: duration('Upper bound on one call; a slower answer counts as a failure (see on_failure). Default 2s.', { positive: true }).prefault('2s'),
+    on_failure: z.enum(['allow', 'block']).default('allow').meta({
+      description: 'What a failed call (timeout, connection error, non-2xx, unreadable answer) means: allow (fail open, the default) or block (fail closed). Either way a security event is recorded.',
+    }),
+  })
+  .meta({
+    description:
+      'Asks an external service (a moderation or classifier endpoint) about the request (after the built-in rules, so it sees redacted text) or the whole answer (streams: when each choice ends).',
+  });
+
 export const GuardrailRuleSchema = z
-  .discriminatedUnion('type', [PiiRuleSchema, InjectionRuleSchema, PromptGuardRuleSchema, TopicsRuleSchema, MaxTokensRuleSchema])
+  .discriminatedUnion('type', [PiiRuleSchema, InjectionRuleSchema, PromptGuardRuleSchema, TopicsRuleSchema, MaxTokensRuleSchema, JsonSchemaRuleSchema, WebhookRuleSchema])
   .superRefine((rule, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (rule.action === 'route' && !rule.route_to) issue('route_to', 'is required when action is route');

@@ -32,7 +32,7 @@ const stringsOf = (value: unknown): string[] =>
   typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 /** Every text of a request, in order: message contents, tool-call arguments, prompts, embeddings input. */
-function allTexts(input: GuardedRequest): string[] {
+export function allTexts(input: GuardedRequest): string[] {
   switch (input.kind) {
     case 'chat':
       return input.request.messages.flatMap((m) => [messageText(m.content), ...(m.tool_calls ?? []).map((c) => c.function.arguments)]);
@@ -93,6 +93,10 @@ function evaluate(rule: CompiledRule, input: GuardedRequest, ruleSet: GuardrailR
       const topics = rule.matcher.match(policyText(input));
       return topics.length > 0 ? { topics } : undefined;
     }
+    case 'json_schema':
+    case 'webhook':
+      // Asynchronous, or about the answer: the pipeline's stage runs them (src/guardrails/stage/).
+      return undefined;
     case 'max_tokens': {
       if (rule.maxInputTokens === undefined) return undefined;
       const tokens = allTexts(input).reduce((sum, text) => sum + ruleSet.countTokens(text), 0);

@@ -1,0 +1,63 @@
+// The guardrails one request runs under: those of the endpoint or route it names, compiled once
+// per config load, plus any that a hook adds for the caller (per-key and per-team overrides, filled
+// in by the identity layer). A target without guardrails and no hook costs one property read.
+import type { RequestContext } from '../../core/context.js';
+import type { Target } from '../../core/runtime.js';
+import type { EndpointType } from '../../core/types.js';
+import { compileGuardrails, type GuardrailRuleSet } from '../config/build.js';
+import type { GuardrailsConfig } from '../config/schema.js';
+import { isWebhook } from './verdicts.js';
+import type { WebhookRule } from './webhook.js';
+
+export interface StageRules {
+  ruleSet: GuardrailRuleSet;
+  /** Every `route_to` of the rule set, resolved to its target when the rules were compiled. */
+  routes: ReadonlyMap<string, Target>;
+  /** Some rule checks the answer: the output stage is needed even when nothing was masked for restoring. */
+  checksOutput: boolean;
+  /** Webhook rules on the input, run after the built-in ones. */
+  inputWebhooks: WebhookRule[];
+}
+
+/** Extra rule sets for one request (its key's, its team's), run after the target's own. */
+export type GuardrailOverrides = (ctx: RequestContext, target: Target) => readonly StageRules[] | undefined;
+
+let overrides: GuardrailOverrides | undefined;
+
+/** Installs (or, with undefined, removes) the per-request override hook. */
+export function setGuardrailOverrides(hook: GuardrailOverrides | undefined): void {
+  overrides = hook;
+}
+
+/**
+ * Compiles a guardrails section, as the config schema parsed it, for targets of `type`. `targets`
+ * resolves `route_to`; an unknown name or one serving another API type throws, which the config's
+ * reference checks rule out for files (an override hook's caller has to handle it).
+ */
+export function compileStageRules(config: GuardrailsConfig, type: EndpointType, targets: ReadonlyMap<string, Target>): StageRules | undefined {
+  const ruleSet = compileGuardrails(config);
+  const { rules } = ruleSet;
+  if (rules.length === 0) return undefined;
+  const routes = new Map<string, Target>();
+  for (const rule of rules) {
+    if (!rule.routeTo) continue;
+    const target = targets.get(rule.routeTo);
+    if (target?.type !== type) throw new Error(`guardrail "${rule.name}": route_to "${rule.routeTo}" names no ${type} endpoint or route`);
+    routes.set(rule.routeTo, target);
+  }
+  return { ruleSet, routes, checksOutput: rules.some((r) => r.appliesToOutput), inputWebhooks: rules.filter((r) => r.appliesToInput).filter(isWebhook) };
+}
+
+/** The rules for this request, or undefined when it has none (the common, free case). */
+export function rulesFor(ctx: RequestContext, target: Target): StageRules | undefined {
+  const extra = overrides?.(ctx, target);
+  if (!extra || extra.length === 0) return target.guardrails;
+  const all = target.guardrails ? [target.guardrails, ...extra] : extra;
+  if (all.length === 1) return all[0];
+  return {
+    ruleSet: { rules: all.flatMap((s) => s.ruleSet.rules), countTokens: all[0].ruleSet.countTokens },
+    routes: new Map(all.flatMap((s) => [...s.routes])),
+    checksOutput: all.some((s) => s.checksOutput),
+    inputWebhooks: all.flatMap((s) => s.inputWebhooks),
+  };
+}
