@@ -15,6 +15,12 @@ endpoints:
     endpoint_type: llm/v1/chat
     model: { provider: mock, name: mock-limited }
     limit: { renewal_period: minute, calls: 1 }
+  - name: guarded
+    endpoint_type: llm/v1/chat
+    model: { provider: mock, name: mock-guarded }
+    guardrails:
+      rules:
+        - { name: no-secrets-word, type: prompt_guard, action: block, deny_patterns: ["forbidden"] }
   - name: broken
     endpoint_type: llm/v1/chat
     model: { provider: mock, name: mock-broken, config: { error_rate: 1, error_status: 503 } }
@@ -43,6 +49,8 @@ describe('GET /metrics', () => {
     await (await postJson(`${gw.url}/v1/chat/completions`, chatBody('limited'))).text();
     expect((await postJson(`${gw.url}/v1/chat/completions`, chatBody('safe'))).status).toBe(200);
 
+    expect((await postJson(`${gw.url}/v1/chat/completions`, chatBody('guarded', {}, 'this is forbidden'))).status).toBe(400);
+
     const res = await fetch(`${gw.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -57,6 +65,7 @@ describe('GET /metrics', () => {
     expect(value(text, 'gatehouse_time_to_first_token_seconds_count', { endpoint: 'chat' })).toBe(1);
     expect(value(text, 'gatehouse_routing_fallbacks_total', { route: 'safe', from: 'broken' })).toBe(1);
     expect(value(text, 'gatehouse_in_flight_requests')).toBe(0);
+    expect(value(text, 'gatehouse_guardrail_events_total', { target: 'guarded', rule: 'no-secrets-word', stage: 'input', action: 'block' })).toBe(1);
     expect(text).toContain('gatehouse_process_resident_memory_bytes');
   });
 });

@@ -2,6 +2,7 @@
 // endpoint, route, provider and model names come from it; no key, user or request ids are labels.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestContext } from '../core/context.js';
+import { guardrailCounts } from '../guardrails/stage/counters.js';
 import { snapshot } from '../routing/counters.js';
 
 export const registry = new Registry();
@@ -78,6 +79,18 @@ for (const [name, labelNames] of Object.entries(ROUTING)) {
     },
   });
 }
+
+// Guardrail firings (src/guardrails/stage/counters.ts), copied in at scrape time like the routing counters.
+new Counter({
+  name: 'gatehouse_guardrail_events_total',
+  help: 'Guardrail firings by rule, rule type, stage, action and the endpoint or route the client named.',
+  labelNames: ['target', 'rule', 'type', 'stage', 'action'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const { value, ...labels } of guardrailCounts()) this.inc(labels, value);
+  },
+});
 
 export function requestStarted(): void {
   inFlight.inc();
