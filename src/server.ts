@@ -2,8 +2,10 @@
 // config reload (GatewayState.swap) takes effect between requests without re-registering routes.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccessControl } from './access/control.js';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
+import { registerAdmin } from './surfaces/admin/routes.js';
 import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
 import { registerHealth } from './surfaces/health.js';
@@ -14,9 +16,11 @@ export interface ServerOptions {
   state: GatewayState;
   log: Logger;
   bodyLimit: number;
+  /** Keys, limits and budgets, and the admin API; without it every endpoint is open. */
+  access?: AccessControl;
 }
 
-export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, access }: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
 
   // Plain JSON.parse is faster than the default secure parser; request bodies are only read as
@@ -57,6 +61,7 @@ export function buildServer({ state, log, bodyLimit }: ServerOptions): FastifyIn
     sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${path}`, { code: 'unknown_path' }));
   });
 
+  if (access) registerAdmin(app, state, access, log);
   registerHealth(app, state);
   registerOpenAI(app, state, log);
   registerMlflow(app, state, log);

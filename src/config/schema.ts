@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { providers } from '../providers/index.js';
 import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
+import { AuthSchema, GlobalLimitsSchema, KeysSchema, PricesSchema, StorageSchema, TeamsSchema } from './schema-access.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -129,6 +130,13 @@ export const ConfigSchema = z
     server: ServerSchema.prefault({}),
     endpoints: z.array(EndpointSchema).default([]).meta({ description: 'Endpoints (MLflow AI Gateway schema, accepted verbatim).' }),
     routes: z.array(RouteSchema).default([]).meta({ description: 'Routes over endpoints (MLflow traffic routes).' }),
+    // Identity and admission (schema-access.ts).
+    storage: StorageSchema.prefault({}),
+    auth: AuthSchema.prefault({}),
+    teams: TeamsSchema,
+    keys: KeysSchema,
+    limits: GlobalLimitsSchema,
+    prices: PricesSchema,
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -1,5 +1,6 @@
 // Per-request bookkeeping: ids, timing (gateway time vs upstream time), what served the request.
 import { randomUUID } from 'node:crypto';
+import type { RequestAccess } from '../access/admission.js';
 import type { Usage } from './types.js';
 
 export class RequestContext {
@@ -21,6 +22,8 @@ export class RequestContext {
   droppedParams?: string[];
   /** Upstream response headers passed on to the client. */
   exposedHeaders?: Record<string, string>;
+  /** Access control of this request (keys, limits, budgets); absent when nothing applies. */
+  access?: RequestAccess;
 
   constructor(readonly clientIp: string) {}
 

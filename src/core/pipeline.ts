@@ -38,8 +38,9 @@ export function resolveTarget(runtime: Runtime, name: string, type: EndpointType
   return target;
 }
 
-/** Chooses the endpoint that serves this request and applies its limit. */
-function admit(ctx: RequestContext, target: Target): EndpointRuntime {
+/** Applies access control, chooses the endpoint that serves this request and applies its limit. */
+async function admit(ctx: RequestContext, requested: Target, req: unknown): Promise<EndpointRuntime> {
+  const target = ctx.access ? await ctx.access.admit(ctx, requested, req) : requested;
   const { endpoint, route } = pickEndpoint(target);
   ctx.endpoint = endpoint.name;
   ctx.route = route;
@@ -72,21 +73,21 @@ function callOptions(ctx: RequestContext, endpoint: EndpointRuntime): CallOption
 }
 
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
-  const endpoint = admit(ctx, target);
+  const endpoint = await admit(ctx, target, req);
   const res = await ctx.upstream(endpoint.client.chat(req, callOptions(ctx, endpoint)));
   ctx.usage = res.usage;
   return res;
 }
 
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
-  const endpoint = admit(ctx, target);
+  const endpoint = await admit(ctx, target, req);
   ctx.stream = true;
   const upstream = await ctx.upstream(endpoint.client.chatStream(withStreamUsage(req), callOptions(ctx, endpoint)));
   return timed(ctx, upstream, wantsUsage(req));
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
-  const endpoint = admit(ctx, target);
+  const endpoint = await admit(ctx, target, req);
   const opts = callOptions(ctx, endpoint);
   const client = endpoint.client;
   let res: CompletionResponse;
@@ -102,7 +103,7 @@ export async function completions(ctx: RequestContext, target: Target, req: Comp
 }
 
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
-  const endpoint = admit(ctx, target);
+  const endpoint = await admit(ctx, target, req);
   ctx.stream = true;
   const opts = callOptions(ctx, endpoint);
   const client: ProviderClient = endpoint.client;
@@ -115,7 +116,7 @@ export async function completionsStream(ctx: RequestContext, target: Target, req
 }
 
 export async function embeddings(ctx: RequestContext, target: Target, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
-  const endpoint = admit(ctx, target);
+  const endpoint = await admit(ctx, target, req);
   if (!endpoint.client.embeddings) {
     throw new GatewayError(400, `The provider ${endpoint.provider} of endpoint '${endpoint.name}' has no embeddings API`, { code: 'unsupported' });
   }

@@ -20,9 +20,11 @@ declare module 'fastify' {
 /** Starts a request: creates its context, aborts upstream work if the client goes away, logs when done. */
 export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: Logger): RequestContext {
   const ctx = new RequestContext(request.ip);
+  ctx.access = request.server.gatehouseAccess?.begin(request.headers);
   const res = reply.raw;
   res.once('close', () => {
     if (!res.writableFinished) ctx.controller.abort();
+    ctx.access?.finish(ctx);
     accessLog(log, request, res.statusCode, ctx, !res.writableFinished);
   });
   return ctx;
@@ -147,6 +149,7 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       error: ctx.errorCode,
       dropped_params: ctx.droppedParams,
       client_ip: request.ip,
+      ...ctx.access?.logFields(),
     },
   );
 }
