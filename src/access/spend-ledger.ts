@@ -41,16 +41,14 @@ export class SpendLedger {
 
   /** USD spent by `scope` from `fromDay` (YYYY-MM-DD) through today. */
   total(scope: string, fromDay: string): number {
-    // A scope first seen here is registered, so the next refresh brings other replicas' spend.
-    if (this.shared && !this.days.has(scope)) this.days.set(scope, new Map());
     let sum = 0;
-    for (const [day, usd] of this.days.get(scope) ?? []) if (day >= fromDay) sum += usd;
+    for (const [day, usd] of this.scopeDays(scope)) if (day >= fromDay) sum += usd;
     return sum;
   }
 
   /** Spend by day, for the admin API. */
   byDay(scope: string): Record<string, number> {
-    return Object.fromEntries([...(this.days.get(scope) ?? [])].sort());
+    return Object.fromEntries([...this.scopeDays(scope)].sort());
   }
 
   book(scopes: string[], usd: number, now = Date.now()): void {
@@ -98,6 +96,13 @@ export class SpendLedger {
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await this.flush();
+  }
+
+  /** A scope's days; one first asked about is registered, so the next refresh brings other replicas' spend. */
+  private scopeDays(scope: string): Map<string, number> {
+    let days = this.days.get(scope);
+    if (!days && this.shared) this.days.set(scope, (days = new Map()));
+    return days ?? new Map();
   }
 
   private set(scope: string, day: string, usd: number): void {
