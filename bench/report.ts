@@ -40,6 +40,8 @@ export interface Comparison {
   throughputRatioGatehouseToPortkey: number | null;
   throughputRatioGatehouseToDirect: number | null;
   throughputRatioGatehouseToFloor: number | null;
+  /** Keyed+limited Gatehouse over open Gatehouse: the cost of access control (goal: within 10%). */
+  throughputRatioKeyedToOpen: number | null;
   /** Portkey's CPU time per request over Gatehouse's: efficiency, less sensitive to other load. */
   cpuPerRequestRatioPortkeyToGatehouse: number | null;
   /** Gatehouse's added latency minus the bare proxy's: the part that is Gatehouse's own work. */
@@ -96,8 +98,9 @@ export function compare(targets: TargetResult[]): Comparison {
   const floor = byId.get('floor');
   const gatehouse = byId.get('gatehouse');
   const portkey = byId.get('portkey');
+  const keyed = byId.get('gatehouse-keyed');
   const added: Comparison['added'] = {};
-  for (const target of [floor, gatehouse, portkey]) {
+  for (const target of [floor, gatehouse, keyed, portkey]) {
     if (!target) continue;
     // Sequential phases compare against the direct requests interleaved with them (same minute,
     // same noise); the load phase against the direct load run earlier in this bench.
@@ -115,7 +118,9 @@ export function compare(targets: TargetResult[]): Comparison {
   const ratio = (a?: LoadResult, b?: LoadResult) => (a && b && b.rps > 0 ? a.rps / b.rps : null);
   const throughputRatioGatehouseToPortkey = ratio(gatehouse?.chat, portkey?.chat);
   const addedP50 = added.gatehouse?.serialP50Ms ?? null;
+  const keyedToOpen = ratio(keyed?.chat, gatehouse?.chat);
   return {
+    throughputRatioKeyedToOpen: keyedToOpen,
     throughputRatioGatehouseToPortkey,
     throughputRatioGatehouseToDirect: ratio(gatehouse?.chat, direct?.chat),
     throughputRatioGatehouseToFloor: ratio(gatehouse?.chat, floor?.chat),
@@ -132,6 +137,12 @@ export function compare(targets: TargetResult[]): Comparison {
         : null,
     added,
     goals: [
+      {
+        name: 'Gatehouse keyed+limited throughput / open throughput',
+        target: '>= 0.9',
+        value: keyedToOpen,
+        met: keyedToOpen === null ? null : keyedToOpen >= 0.9,
+      },
       {
         name: 'Gatehouse throughput / Portkey throughput',
         target: '>= 5x',

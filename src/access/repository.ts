@@ -101,22 +101,14 @@ export class AccessRepository {
   }
 
   async keys(filter: { team?: string } = {}): Promise<KeyView[]> {
-    let query = this.db.selectFrom('api_keys').leftJoin('teams', 'teams.id', 'api_keys.team_id').selectAll('api_keys').select('teams.name as team_name');
+    let query = keysWithTeams(this.db);
     if (filter.team !== undefined) query = query.where('teams.name', '=', filter.team);
     const rows = await query.orderBy('api_keys.created_at').execute();
     return rows.map((r) => keyView(r, r.team_name));
   }
 
   async key(id: string): Promise<KeyView> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .leftJoin('teams', 'teams.id', 'api_keys.team_id')
-      .selectAll('api_keys')
-      .select('teams.name as team_name')
-      .where('api_keys.id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw new NotFound(`no key '${id}'`);
-    return keyView(row, row.team_name);
+    return this.keyIn(this.db, id);
   }
 
   /** Creates a key; the secret is in the result and nowhere else. */
@@ -222,11 +214,15 @@ export class AccessRepository {
     return row;
   }
 
-  private async keyIn(tx: Transaction<Database>, id: string): Promise<KeyView> {
-    const row = await tx.selectFrom('api_keys').leftJoin('teams', 'teams.id', 'api_keys.team_id').selectAll('api_keys').select('teams.name as team_name').where('api_keys.id', '=', id).executeTakeFirstOrThrow();
+  private async keyIn(db: Kysely<Database>, id: string): Promise<KeyView> {
+    const row = await keysWithTeams(db).where('api_keys.id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFound(`no key '${id}'`);
     return keyView(row, row.team_name);
   }
 }
+
+/** Key rows with their team's name. */
+const keysWithTeams = (db: Kysely<Database>) => db.selectFrom('api_keys').leftJoin('teams', 'teams.id', 'api_keys.team_id').selectAll('api_keys').select('teams.name as team_name');
 
 function teamView(row: TeamRow): TeamView {
   return { id: row.id, name: row.name, policy: JSON.parse(row.policy) as Policy, created_at: row.created_at, updated_at: row.updated_at };
