@@ -159,6 +159,17 @@ keys:
     expect(teams.body.data).toEqual([{ name: 'ops', policy: { allow: { endpoints: ['chat'] } }, source: 'config' }]);
   });
 
+  it('takes teams and keys from a reloaded config', async () => {
+    const secret = 'ghk_added-by-a-config-reload-00000000000000';
+    gw = await startGateway(accessConfig());
+    expect((await chat(gw.url, undefined)).status).toBe(200);
+    gw.writeConfig(accessConfig(`keys:\n  - { name: reloaded, hash: "sha256:${hashSecret(secret)}", allow: { endpoints: [cheap] } }\n`));
+    expect(gw.gateway.reloader.reload('test').ok).toBe(true);
+    expect((await chat(gw.url, undefined)).status).toBe(401);
+    expect((await chat(gw.url, secret, 'chat')).status).toBe(403);
+    expect((await chat(gw.url, secret, 'cheap')).status).toBe(200);
+  });
+
   it('keeps keys in the SQLite file across restarts', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-db-')), 'gatehouse.db');
     const env = { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite://${file}` };

@@ -34,6 +34,8 @@ export function registerAdmin(app: FastifyInstance, state: GatewayState, access:
       const { status = 200, body } = await work(ctx, request, actor);
       sendJson(reply, ctx, body, status);
     } catch (err) {
+      // A failure that is not the caller's (the database is down) is answered 500 and logged here.
+      if (!(err instanceof GatewayError || err instanceof NotFound || err instanceof Conflict)) log.error({ err: (err as Error).message, path: request.routeOptions.url }, 'admin request failed');
       sendError(reply, ctx, asAdminError(err));
     }
   };
