@@ -133,5 +133,22 @@ describe.skipIf(!REDIS)(`Redis counters${REDIS ? '' : ' (skipped: set GATEHOUSE_
     expect(window).toMatchObject({ failed: -1, remaining: [0] });
     for (const r of connections) r.disconnect();
   });
+
+  it('corrects token buckets and frees concurrency slots', async () => {
+    const redis = new Redis(REDIS!);
+    const counters = new RedisCounters(redis, `${prefix}unit2:`);
+    const tokens = { kind: 'bucket' as const, id: 'tpm', capacity: 100, perMs: 1e-9, cost: 10 };
+    expect((await counters.take([tokens])).remaining).toEqual([90]);
+    // The call used 50 tokens, not the 10 estimated: 40 more are taken.
+    await counters.adjust(tokens, 40);
+    expect((await counters.take([tokens])).remaining).toEqual([40]);
+    const slot = { kind: 'gauge' as const, id: 'conc', limit: 1 };
+    expect((await counters.take([slot])).failed).toBe(-1);
+    expect((await counters.take([slot])).failed).toBe(0);
+    await counters.release([slot]);
+    await counters.release([slot]);
+    expect((await counters.take([slot])).failed).toBe(-1);
+    redis.disconnect();
+  });
 });
 
