@@ -1,6 +1,6 @@
 // The CPU cost of access control alone, in process: one admission (key lookup by hash, permissions,
-// budget, the keyed bench config's three limit checks, rate-limit headers) and its finish (token
-// correction, spend) per iteration, with no HTTP or upstream around it. The whole-gateway comparison
+// budget, the keyed bench config's limit check, rate-limit headers) and its finish per iteration,
+// with no HTTP or upstream around it. The whole-gateway comparison
 // is the "Gatehouse keyed+limited" column of `npm run bench`; on a busy machine its throughput ratio
 // swings with other load, while this number stays put.
 //
@@ -34,5 +34,5 @@ for (let i = 0; i < 20000; i++) await once();
 const n = 200000;
 const t0 = performance.now();
 for (let i = 0; i < n; i++) await once();
-console.log(`admission (key lookup, RBAC, budget, 3 limit checks, headers, token correction): ${((performance.now() - t0) * 1000 / n).toFixed(2)} µs per request`);
+console.log(`admission (key lookup, permissions, budget, limit check, headers): ${((performance.now() - t0) * 1000 / n).toFixed(2)} µs per request`);
 await gw.close();

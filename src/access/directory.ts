@@ -28,6 +28,7 @@ export class KeyDirectory {
   private version = -1;
   private timer?: NodeJS.Timeout;
   private loading?: Promise<void>;
+  private again?: Promise<void>;
 
   constructor(
     private readonly repo: AccessRepository,
@@ -71,7 +72,16 @@ export class KeyDirectory {
 
   /** Reloads from the database when the version moved (or always, with `force`). Errors keep the last good directory. */
   refresh(force: boolean): Promise<void> {
-    this.loading ??= this.load(force)
+    if (this.loading) {
+      // A poll during a load adds nothing; a forced reload must also see what was committed after
+      // the running load read the database, so it runs once more when that load is done.
+      if (!force) return this.loading;
+      return (this.again ??= this.loading.then(() => {
+        this.again = undefined;
+        return this.refresh(true);
+      }));
+    }
+    this.loading = this.load(force)
       .catch((err: Error) => this.log.error({ err: err.message }, 'key directory refresh failed; serving the last loaded keys'))
       .finally(() => (this.loading = undefined));
     return this.loading;

@@ -87,22 +87,22 @@ export function planLimits(globalLimits: RateLimit[], s: Subject, estimateTokens
       const per = limit.per ?? defaultPer;
       const scope = scopeId(per, s);
       if (scope === undefined) return;
-      const perText = Array.isArray(per) ? per.join('+') : per;
+      const perText = per === 'global' ? 'in total' : `per ${Array.isArray(per) ? per.join('+') : per}`;
       const base = `${origin}#${i}`;
       for (const [field, ms, word] of RATES) {
         const count = limit[field];
         if (count === undefined) continue;
         const capacity = limit.burst ?? count;
         plan.checks.push({ kind: 'bucket', id: `${base}:${field}=${count}/${capacity}:${scope}`, capacity, perMs: count / ms, cost: 1 });
-        plan.labels.push({ unit: 'requests', limit: count, text: `${count} requests per ${word} per ${perText}` });
+        plan.labels.push({ unit: 'requests', limit: count, text: `${count} requests per ${word} ${perText}` });
       }
       if (limit.tpm !== undefined) {
         plan.checks.push({ kind: 'bucket', id: `${base}:tpm=${limit.tpm}:${scope}`, capacity: limit.tpm, perMs: limit.tpm / 60_000, cost: Math.max(1, estimateTokens()) });
-        plan.labels.push({ unit: 'tokens', limit: limit.tpm, text: `${limit.tpm} tokens per minute per ${perText}` });
+        plan.labels.push({ unit: 'tokens', limit: limit.tpm, text: `${limit.tpm} tokens per minute ${perText}` });
       }
       if (limit.concurrent !== undefined) {
         plan.checks.push({ kind: 'gauge', id: `${base}:concurrent=${limit.concurrent}:${scope}`, limit: limit.concurrent });
-        plan.labels.push({ unit: 'concurrent', limit: limit.concurrent, text: `${limit.concurrent} concurrent requests per ${perText}` });
+        plan.labels.push({ unit: 'concurrent', limit: limit.concurrent, text: `${limit.concurrent} concurrent requests ${perText}` });
       }
     });
     policy.quotas?.forEach((quota, i) => addQuota(plan, `${origin}#q${i}`, quota, s, now, defaultPer === 'global' ? 'everyone' : defaultPer));

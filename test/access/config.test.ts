@@ -1,22 +1,15 @@
 // The access sections of the config: defaults, located errors for bad values and cross-references.
 import { describe, expect, it } from 'vitest';
 import { expectIssue, load } from '../helpers/config.js';
+import { accessConfig } from './helpers.js';
 
-const base = `
-endpoints:
-  - name: chat
-    endpoint_type: llm/v1/chat
-    model: { provider: mock, name: mock-chat }
-  - name: cheap
-    endpoint_type: llm/v1/chat
-    model: { provider: mock, name: mock-cheap }
-`;
+const base = accessConfig();
 
 describe('access config', () => {
   it('defaults to embedded storage and automatic auth', () => {
     const { config } = load(base);
     expect(config?.storage).toEqual({ database: 'sqlite://./data/gatehouse.db', redis_prefix: 'gatehouse:' });
-    expect(config?.auth).toMatchObject({ mode: 'auto', oidc: [] });
+    expect(config?.auth).toMatchObject({ mode: 'auto', oidc: [], admin_key: expect.any(String) });
     expect(config?.teams).toEqual([]);
   });
 

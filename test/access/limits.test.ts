@@ -90,7 +90,7 @@ describe('rate limits', () => {
     const slow = chat(gw.url, undefined);
     await new Promise((r) => setTimeout(r, 100));
     const second = await chat(gw.url, undefined);
-    expect((await expectError(second, 429)).message).toMatch(/1 concurrent requests per global/);
+    expect((await expectError(second, 429)).message).toMatch(/1 concurrent requests in total/);
     expect((await slow).status).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     expect((await chat(gw.url, undefined)).status).toBe(200);
