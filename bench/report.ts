@@ -42,6 +42,8 @@ export interface Comparison {
   throughputRatioGatehouseToPortkey: number | null;
   throughputRatioGatehouseToDirect: number | null;
   throughputRatioGatehouseToFloor: number | null;
+  /** Keyed+limited Gatehouse over open Gatehouse: the cost of access control (goal: within 10%). */
+  throughputRatioKeyedToOpen: number | null;
   /** Portkey's CPU time per request over Gatehouse's: efficiency, less sensitive to other load. */
   cpuPerRequestRatioPortkeyToGatehouse: number | null;
   /** Gatehouse's added latency minus the bare proxy's: the part that is Gatehouse's own work. */
@@ -100,8 +102,9 @@ export function compare(targets: TargetResult[]): Comparison {
   const floor = byId.get('floor');
   const gatehouse = byId.get('gatehouse');
   const portkey = byId.get('portkey');
+  const keyed = byId.get('gatehouse-keyed');
   const added: Comparison['added'] = {};
-  for (const target of [floor, gatehouse, portkey]) {
+  for (const target of [floor, gatehouse, keyed, portkey]) {
     if (!target) continue;
     // Sequential phases compare against the direct requests interleaved with them (same minute,
     // same noise); the load phase against the direct load run earlier in this bench.
@@ -124,7 +127,9 @@ export function compare(targets: TargetResult[]): Comparison {
     ? { p50Ms: diff(anthropic.ttftMs.p50, anthropic.baselineTtftMs?.p50), p99Ms: diff(anthropic.ttftMs.p99, anthropic.baselineTtftMs?.p99) }
     : null;
   const anthropicP50 = gatehouseAnthropicTtft?.p50Ms ?? null;
+  const keyedToOpen = ratio(keyed?.chat, gatehouse?.chat);
   return {
+    throughputRatioKeyedToOpen: keyedToOpen,
     throughputRatioGatehouseToPortkey,
     throughputRatioGatehouseToDirect: ratio(gatehouse?.chat, direct?.chat),
     throughputRatioGatehouseToFloor: ratio(gatehouse?.chat, floor?.chat),
@@ -142,6 +147,12 @@ export function compare(targets: TargetResult[]): Comparison {
     gatehouseAnthropicTtft,
     added,
     goals: [
+      {
+        name: 'Gatehouse keyed+limited throughput / open throughput',
+        target: '>= 0.9',
+        value: keyedToOpen,
+        met: keyedToOpen === null ? null : keyedToOpen >= 0.9,
+      },
       {
         name: 'Gatehouse throughput / Portkey throughput',
         target: '>= 5x',

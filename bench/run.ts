@@ -125,7 +125,7 @@ async function finish(entry: Live, settings: BenchSettings | null): Promise<void
   const memory = entry.sampler.stop();
   entry.result.memory = { idleRssKb: entry.result.memory?.idleRssKb ?? null, peakRssKb: memory.hwmKb, maxSampledRssKb: memory.maxSampledRssKb };
   const ended = await entry.target.stop();
-  if (settings?.cpuProfile && (entry.target.id === 'gatehouse' || entry.target.id === 'portkey')) {
+  if (settings?.cpuProfile && entry.target.id !== 'direct' && entry.target.id !== 'floor') {
     const file = newestProfile(entry.target.id, entry.startedAt);
     if (file) {
       entry.result.profile = summarizeProfile(file);
@@ -259,6 +259,7 @@ async function main(): Promise<number> {
     { id: 'direct', label: 'direct to mock', version: 'mock', start: async () => directTarget(mock) },
     { id: 'floor', label: 'bare Node proxy', version: '(floor)', start: () => startBareProxy(mock), skip: settings.skipFloor ? 'skipped (BENCH_SKIP_FLOOR=1)' : undefined },
     { id: 'gatehouse', label: 'Gatehouse', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings) },
+    { id: 'gatehouse-keyed', label: 'Gatehouse keyed+limited', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings, true) },
     {
       id: 'portkey',
       label: 'Portkey',

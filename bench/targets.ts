@@ -16,7 +16,10 @@ const PROFILES = path.join(SCRATCH, 'profiles');
 /** Client key for direct and Portkey calls; Gatehouse gets it from its config instead. */
 export const UPSTREAM_KEY = 'bench-key';
 
-export type TargetId = 'direct' | 'floor' | 'gatehouse' | 'portkey';
+export type TargetId = 'direct' | 'floor' | 'gatehouse' | 'gatehouse-keyed' | 'portkey';
+
+/** The client key of the keyed target; its hash is in bench/gatehouse.keyed.bench.yaml. */
+const KEYED_CLIENT_KEY = 'ghk_bench-client-key-for-the-keyed-target-000';
 
 export interface Target {
   id: TargetId;
@@ -125,21 +128,23 @@ export function packageVersion(file: string): string {
   }
 }
 
-export async function startGatehouse(mock: Mock, settings: BenchSettings): Promise<Target> {
+/** Gatehouse open (no keys, no limits), or `keyed`: every request with a key under rate and token limits. */
+export async function startGatehouse(mock: Mock, settings: BenchSettings, keyed = false): Promise<Target> {
+  const id: TargetId = keyed ? 'gatehouse-keyed' : 'gatehouse';
   ensureDirs();
   if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/cli/main.js is missing: run `npm run build` first (npm run bench does)');
   }
   const port = await freePort();
   const child = startProcess(
-    'gatehouse',
+    id,
     process.execPath,
     [
-      ...profileFlags(settings, 'gatehouse'),
+      ...profileFlags(settings, id),
       path.join(ROOT, 'bin', 'gatehouse.js'),
       'serve',
       '--config',
-      path.join(ROOT, 'bench', 'gatehouse.bench.yaml'),
+      path.join(ROOT, 'bench', keyed ? 'gatehouse.keyed.bench.yaml' : 'gatehouse.bench.yaml'),
       '--port',
       String(port),
       '--host',
@@ -147,23 +152,24 @@ export async function startGatehouse(mock: Mock, settings: BenchSettings): Promi
     ],
     {
       cwd: ROOT,
-      logFile: path.join(LOGS, 'gatehouse.log'),
+      logFile: path.join(LOGS, `${id}.log`),
       // warn: no per-request access log lines; the bench measures the proxy path, not log I/O.
-      env: { ...process.env, NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', BENCH_MOCK_URL: mock.url, BENCH_MOCK_ORIGIN: mock.origin },
+      // An in-memory database: the bench leaves no files behind (the hot path never reads it anyway).
+      env: { ...process.env, NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', BENCH_MOCK_URL: mock.url, BENCH_MOCK_ORIGIN: mock.origin, GATEHOUSE_DATABASE_URL: 'sqlite://:memory:' },
     },
   );
   const origin = `http://127.0.0.1:${port}`;
   try {
     const startupMs = await waitForHttp(child, `${origin}/health`, 20_000);
     return {
-      id: 'gatehouse',
-      label: 'Gatehouse',
+      id,
+      label: keyed ? 'Gatehouse keyed+limited' : 'Gatehouse',
       version: packageVersion(path.join(ROOT, 'package.json')),
       origin,
       chatPath: '/v1/chat/completions',
       embeddingsPath: '/v1/embeddings',
-      // No client key: the bench config declares no keys. Model names are Gatehouse endpoint names.
-      headers: { 'content-type': 'application/json' },
+      // The open config declares no keys. Model names are Gatehouse endpoint names.
+      headers: { 'content-type': 'application/json', ...(keyed ? { authorization: `Bearer ${KEYED_CLIENT_KEY}` } : {}) },
       chatModel: 'chat',
       embeddingsModel: 'embeddings',
       pid: child.pid,

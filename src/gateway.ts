@@ -2,6 +2,7 @@
 // watch for changes. Used by `gatehouse serve` and by the tests.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AccessControl } from './access/control.js';
 import { LimiterRegistry } from './access/window-limiter.js';
 import { formatIssue, type ConfigIssue } from './config/issues.js';
 import { loadConfigFile } from './config/load.js';
@@ -24,6 +25,7 @@ export interface Gateway {
   state: GatewayState;
   reloader: ConfigReloader;
   config: GatewayConfig;
+  access: AccessControl;
   /** Endpoints left out because their `requires_env` variables are not set. */
   skipped: { name: string; missing: string[] }[];
   log: Logger;
@@ -44,7 +46,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.logger ?? createLogger(env.GATEHOUSE_LOG_LEVEL ?? config.server.log_level);
   const limiters = new LimiterRegistry();
   const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, env });
+  const access = await AccessControl.open(state, env, log);
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, access });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);
   if (options.watch !== false) reloader.watch();
   return {
@@ -52,12 +55,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     state,
     reloader,
     config,
+    access,
     skipped: loaded.skipped ?? [],
     log,
     async close() {
       reloader.close();
       state.close();
       await app.close();
+      await access.close();
       log.flush?.();
     },
   };

@@ -2,9 +2,11 @@
 // config reload (GatewayState.swap) takes effect between requests without re-registering routes.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { AccessControl } from './access/control.js';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
 import { registerGuardrailsAdmin } from './surfaces/admin/guardrails.js';
+import { registerAdmin } from './surfaces/admin/routes.js';
 import { registerAnthropic } from './surfaces/anthropic/routes.js';
 import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
@@ -17,11 +19,11 @@ export interface ServerOptions {
   state: GatewayState;
   log: Logger;
   bodyLimit: number;
-  /** Where the admin key (GATEHOUSE_ADMIN_KEY) is read. */
-  env: NodeJS.ProcessEnv;
+  /** Keys, limits and budgets, and the admin API; without it every endpoint is open. */
+  access?: AccessControl;
 }
 
-export function buildServer({ state, log, bodyLimit, env }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, access }: ServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
 
   // Plain JSON.parse is faster than the default secure parser; request bodies are only read as
@@ -62,11 +64,12 @@ export function buildServer({ state, log, bodyLimit, env }: ServerOptions): Fast
     sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${path}`, { code: 'unknown_path' }));
   });
 
+  if (access) registerAdmin(app, state, access, log);
   registerHealth(app, state);
   registerMetrics(app);
   registerOpenAI(app, state, log);
   registerAnthropic(app, state, log);
   registerMlflow(app, state, log);
-  registerGuardrailsAdmin(app, state, log, env);
+  registerGuardrailsAdmin(app, state, log);
   return app;
 }

@@ -134,7 +134,7 @@ describe('help and version', () => {
 
   it('every command has examples in its help', () => {
     const all = commands(buildProgram());
-    expect(all.map((c) => c.name())).toEqual(['gatehouse', 'serve', 'start', 'validate', 'config', 'schema', 'diff']);
+    expect(all.map((c) => c.name())).toEqual(['gatehouse', 'serve', 'start', 'validate', 'config', 'schema', 'diff', 'keys', 'create', 'list', 'revoke', 'rotate', 'hash', 'db', 'migrate']);
     for (const command of all) {
       let help = '';
       command.configureOutput({ writeOut: (text) => (help += text) });
@@ -161,7 +161,8 @@ describe('gatehouse serve', () => {
     const { stderr } = server.output();
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stderr).toContain(`config: ${valid}`);
-    expect(stderr).toMatch(/state: in memory/);
+    expect(stderr).toMatch(/data: SQLite file \S+gatehouse\.db/);
+    expect(stderr).toMatch(/shared state: in this process/);
     expect(stderr).toMatch(/endpoints \(2\):\n {4}chat {2}llm\/v1\/chat {2}mock\/mock-chat\n {4}chat-next/);
     expect(stderr).toMatch(/routes \(1\):\n {4}assistant {2}llm\/v1\/chat {2}chat 90%, chat-next 10%/);
     const models = await (await fetch(`${server.url}/v1/models`)).json();

@@ -21,6 +21,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI();
   gw = await startGateway(
     JSON.stringify({
+      auth: { admin_key: ADMIN_KEY },
       endpoints: [
         chatEndpoint('guarded', 'gpt-guarded', [
           { name: 'pii-in', type: 'pii', action: 'redact', mode: 'mask_and_restore' },
@@ -38,7 +39,6 @@ beforeAll(async () => {
         }),
       ],
     }),
-    { env: { ...process.env, GATEHOUSE_ADMIN_KEY: ADMIN_KEY } },
   );
 });
 afterAll(async () => {
@@ -160,7 +160,7 @@ describe('the admin listing', () => {
     const bare = await startGateway('endpoints: []\n', { env: {} });
     try {
       const res = await fetch(`${bare.url}/admin/guardrails/events`, { headers: { authorization: 'Bearer anything' } });
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('admin_disabled');
     } finally {
       await bare.close();

@@ -3,7 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { editorJsonSchema } from '../config/json-schema.js';
+import { addDb } from './db.js';
 import { diffSources, type DiffFormat } from './diff.js';
+import { addKeys } from './keys.js';
 import { serve } from './serve.js';
 import { renderReports, validateFiles, type ReportFormat } from './validate.js';
 
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   addValidate(program);
   addConfig(program);
   addDiff(program);
+  addKeys(program);
+  addDb(program);
   return program;
 }
 

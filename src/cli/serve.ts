@@ -65,7 +65,8 @@ function banner(gateway: Gateway, opts: ServeOptions, host: string): string {
   return [
     `Gatehouse listening on ${url}${everywhere ? ` (all interfaces, ${host})` : ''}`,
     `  config: ${opts.config} (${opts.watch ? 'reloaded when it changes and on SIGHUP' : 'reloaded on SIGHUP'})`,
-    '  state: in memory in this process (rate-limit windows, kept across reloads); nothing is written to disk',
+    `  data: ${gateway.access.describe().data} (keys, teams, audit log, spend)`,
+    `  shared state: ${gateway.access.describe().shared}`,
     `  endpoints (${endpoints.length}):`,
     ...endpoints.map((e) => `    ${e.name}  ${e.endpoint_type}  ${e.model.provider}/${e.model.name}${e.path ? `  also at ${e.path}` : ''}`),
     ...gateway.skipped.map((s) => `    ${s.name}  skipped: set ${s.missing.join(', ')} to serve it`),

@@ -2,6 +2,7 @@
 // schema validated -> cross-references checked. Every problem comes back with file:line:column.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { checkAccessReferences } from '../access/config-checks.js';
 import { findProvider } from '../providers/index.js';
 import { formatPath, type ConfigIssue, type Path } from './issues.js';
 import { normalizeConfig } from './normalize.js';
@@ -90,6 +91,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     skipped: requireEnv ? new Map([...skipped.values()].map((s) => [s.name, s.missing])) : undefined,
     where: (path) => `line ${source.locate(normalized.sourcePath(path)).line}`,
   });
+  references.push(...checkAccessReferences(parsed.success ? parsed.data : value));
   for (const p of references) add(p.path, p.message, p.path[p.path.length - 1] === 'name');
 
   if (issues.length > 0) return { file, issues: tidy(issues, secrets) };

@@ -7,6 +7,7 @@ import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
+import { AuthSchema, GlobalLimitsSchema, KeysSchema, PricesSchema, StorageSchema, TeamsSchema } from './schema-access.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -131,10 +132,6 @@ export const ServerSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').meta({
       description: 'Log level. info writes one access-log line per request. GATEHOUSE_LOG_LEVEL overrides it.',
     }),
-    admin_api_key: z.string().min(16).optional().meta({
-      description:
-        'Bearer key for the admin API (/admin/...). GATEHOUSE_ADMIN_KEY overrides it; prefer the variable, so the key stays out of the repository. Without either the admin API is refused.',
-    }),
   })
   .meta({ description: 'HTTP server settings. port, host and body_limit take effect on restart; log_level on reload.' });
 
@@ -143,6 +140,13 @@ export const ConfigSchema = z
     server: ServerSchema.prefault({}),
     endpoints: z.array(EndpointSchema).default([]).meta({ description: 'Endpoints (MLflow AI Gateway schema, accepted verbatim).' }),
     routes: z.array(RouteSchema).default([]).meta({ description: 'Routes over endpoints (MLflow traffic routes).' }),
+    // Identity and admission (schema-access.ts).
+    storage: StorageSchema.prefault({}),
+    auth: AuthSchema.prefault({}),
+    teams: TeamsSchema,
+    keys: KeysSchema,
+    limits: GlobalLimitsSchema,
+    prices: PricesSchema,
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { GuardrailEvent } from '../guardrails/engine/events.js';
+import type { RequestAccess } from '../access/admission.js';
 import type { Usage } from './types.js';
 
 export class RequestContext {
@@ -36,6 +37,8 @@ export class RequestContext {
   guardrails?: GuardrailEvent[];
   /** The gateway's logger, for routing events (attempts, fallbacks, breaker changes). */
   log?: Logger;
+  /** Access control of this request (keys, limits, budgets); absent when nothing applies. */
+  access?: RequestAccess;
 
   constructor(readonly clientIp: string) {}
 

@@ -41,6 +41,14 @@ export function resolveTarget(runtime: Runtime, name: string, type: EndpointType
   return target;
 }
 
+/**
+ * Keys, permissions, limits, quotas and budgets (src/access): may refuse the request, or send it to a
+ * cheaper route when a budget says so. Without access control the target is unchanged.
+ */
+function admit(ctx: RequestContext, target: Target, req: unknown): Target | Promise<Target> {
+  return ctx.access ? ctx.access.admit(ctx, target, req) : target;
+}
+
 function callOptions(ctx: RequestContext, endpoint: EndpointRuntime, signal: AbortSignal): CallOptions {
   return {
     model: endpoint.model,
@@ -115,7 +123,7 @@ const EMBEDDINGS: Operation<EmbeddingsRequest, EmbeddingsResponse> = {
 // the answer. Without guardrails both stages pass the request and the answer through untouched.
 
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
-  const checked = await inputStage(ctx, target, { kind: 'chat', request: req });
+  const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
   const res = await dispatch(ctx, checked.target, checked.request, CHAT);
   ctx.usage = res.usage;
   return checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
@@ -123,13 +131,13 @@ export async function chat(ctx: RequestContext, target: Target, req: ChatRequest
 
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   ctx.stream = true;
-  const checked = await inputStage(ctx, target, { kind: 'chat', request: req });
+  const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
   const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req));
   return checked.output ? guardChatStream(ctx, checked.output, stream) : stream;
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
-  const checked = await inputStage(ctx, target, { kind: 'completion', request: req });
+  const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
   const res = await dispatch(ctx, checked.target, checked.request, COMPLETIONS);
   ctx.usage = res.usage;
   return checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
@@ -137,14 +145,14 @@ export async function completions(ctx: RequestContext, target: Target, req: Comp
 
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
   ctx.stream = true;
-  const checked = await inputStage(ctx, target, { kind: 'completion', request: req });
+  const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
   const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req));
   return checked.output ? guardCompletionStream(ctx, checked.output, stream) : stream;
 }
 
 /** Embeddings have input guardrails only: there is no text in the answer to check or restore. */
 export async function embeddings(ctx: RequestContext, target: Target, req: EmbeddingsRequest): Promise<EmbeddingsResponse> {
-  const checked = await inputStage(ctx, target, { kind: 'embeddings', request: req });
+  const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'embeddings', request: req });
   const res = await dispatch(ctx, checked.target, checked.request, EMBEDDINGS);
   if (req.encoding_format === 'base64') encodeBase64(res);
   ctx.usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage?.total_tokens ?? 0 };

@@ -23,11 +23,13 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   const ctx = new RequestContext(request.ip);
   ctx.headers = request.headers;
   ctx.log = log;
+  ctx.access = request.server.gatehouseAccess?.begin(request.headers);
   const res = reply.raw;
   requestStarted();
   res.once('close', () => {
     const aborted = !res.writableFinished;
     if (aborted) ctx.controller.abort();
+    ctx.access?.finish(ctx);
     const status = aborted ? 499 : res.statusCode;
     requestFinished(ctx, status);
     accessLog(log, request, status, ctx);
@@ -166,6 +168,8 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       dropped_params: ctx.droppedParams,
       guardrails: ctx.guardrails?.map((e) => ({ rule: e.rule, stage: e.stage, action: e.action })),
       client_ip: request.ip,
+      ...ctx.access?.logFields(),
+      ...ctx.access?.logFields(),
     },
   );
 }

@@ -25,7 +25,9 @@ export async function startGateway(yaml: string, opts: { env?: NodeJS.ProcessEnv
     { level: 'info', redact: { paths: (await import('../../src/telemetry/logger.js')).REDACT_PATHS, censor: '[redacted]' } },
     { write: (line: string) => void logs.push(JSON.parse(line)) },
   );
-  const gateway = await createGateway({ configFile, env: opts.env ?? process.env, logger, watch: opts.watch ?? false });
+  // Each test gateway gets its own in-memory database unless the test names one.
+  const env = { GATEHOUSE_DATABASE_URL: 'sqlite://:memory:', ...(opts.env ?? process.env) };
+  const gateway = await createGateway({ configFile, env, logger, watch: opts.watch ?? false });
   await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const address = gateway.app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

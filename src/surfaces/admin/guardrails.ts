@@ -6,13 +6,13 @@ import { badRequest } from '../../core/errors.js';
 import type { GatewayState } from '../../core/runtime.js';
 import { EVENT_BUFFER_SIZE, recentEvents } from '../../guardrails/stage/index.js';
 import { beginRequest, sendError, sendJson } from '../http.js';
-import { requireAdmin } from './auth.js';
+import { adminActor } from './auth.js';
 
-export function registerGuardrailsAdmin(app: FastifyInstance, state: GatewayState, log: Logger, env: NodeJS.ProcessEnv): void {
+export function registerGuardrailsAdmin(app: FastifyInstance, state: GatewayState, log: Logger): void {
   app.get<{ Querystring: { limit?: string } }>('/admin/guardrails/events', async (request, reply) => {
     const ctx = beginRequest(request, reply, log);
     try {
-      requireAdmin(request, state, env);
+      adminActor(request, state.current.config.auth.admin_key);
       const limit = request.query.limit === undefined ? EVENT_BUFFER_SIZE : Number(request.query.limit);
       if (!Number.isInteger(limit) || limit < 1) throw badRequest('limit must be a whole number of at least 1', 'limit');
       const data = recentEvents(limit);

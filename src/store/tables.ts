@@ -1,0 +1,63 @@
+// The database tables, as Kysely sees them. Times are ISO 8601 strings and structured fields JSON
+// text, so one schema serves SQLite and Postgres alike.
+import type { Generated } from 'kysely';
+
+export interface TeamRow {
+  id: string;
+  name: string;
+  /** JSON of the team's Policy (allow, limits, quotas, budgets, metadata). */
+  policy: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KeyRow {
+  id: string;
+  name: string;
+  /** The visible start of the secret, e.g. "ghk_1a2b3c4d", for people to recognise a key. */
+  prefix: string;
+  /** sha256 hex of the secret; the secret itself is never stored. */
+  hash: string;
+  /** The secret before the last rotation, valid until previous_valid_until. */
+  previous_hash: string | null;
+  previous_valid_until: string | null;
+  team_id: string | null;
+  policy: string;
+  tags: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditRow {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  source: string;
+  details: string;
+}
+
+export interface SpendRow {
+  /** "key:<id>" or "team:<id>". */
+  scope: string;
+  /** The UTC day the spend was booked on (YYYY-MM-DD); budgets sum the days of their period. */
+  day: string;
+  usd: number;
+}
+
+/** One row: bumped on every key or team change, so every replica knows to reload its cache. */
+export interface VersionRow {
+  id: number;
+  version: number;
+}
+
+export interface Database {
+  teams: TeamRow;
+  api_keys: KeyRow;
+  audit_log: AuditRow;
+  spend: SpendRow;
+  access_version: VersionRow;
+}
