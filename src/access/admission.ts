@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { RequestContext } from '../core/context.js';
 import { GatewayError } from '../core/errors.js';
 import type { Target } from '../core/runtime.js';
+import type { StageRules } from '../guardrails/stage/index.js';
 import { authenticate, missingCredential } from './authenticate.js';
 import type { AccessServices } from './control.js';
 import type { Identity } from './identity.js';
@@ -20,6 +21,8 @@ export interface RequestAccess {
   finish(ctx: RequestContext): void;
   /** Fields for the access log line (never the credential). */
   logFields(): Record<string, unknown> | undefined;
+  /** The guardrails of the caller's team and key (from config), run after the target's own. */
+  guardrailOverrides(): readonly StageRules[] | undefined;
 }
 
 export class Admission implements RequestAccess {
@@ -44,6 +47,7 @@ export class Admission implements RequestAccess {
       const { downgradeTo } = this.services.budgets.check(who);
       if (downgradeTo) target = this.downgrade(target, downgradeTo);
       this.who = who;
+      ctx.identity = who;
     }
     const plan = planLimits(this.config.limits, { endpoint: target.name, clientIp: ctx.clientIp, user: userOf(body) ?? this.userHeader, identity: who }, () => (this.estimate = estimatePromptTokens(body)), Date.now());
     if (plan.checks.length > 0) {
@@ -74,6 +78,10 @@ export class Admission implements RequestAccess {
   logFields(): Record<string, unknown> | undefined {
     const who = this.who;
     return who && { key: who.kind === 'key' ? who.id : undefined, subject: who.kind === 'token' ? who.name : undefined, team: who.team, metadata: who.metadata };
+  }
+
+  guardrailOverrides(): readonly StageRules[] | undefined {
+    return this.who && this.services.guardrails().of(this.who);
   }
 
   private async identify(target: Target): Promise<Identity | undefined> {

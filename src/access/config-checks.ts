@@ -1,6 +1,7 @@
 // Cross-references of the access sections, reported with the rest of the config's problems: budget
 // downgrades and prices must name endpoints or routes that exist, team names and key hashes must
-// be unique. Loose on purpose, like semantic.ts: they also run on a config that failed the schema.
+// be unique, team and key guardrails may not route. Loose on purpose, like semantic.ts: they also
+// run on a config that failed the schema.
 import { didYouMean, type Path } from '../config/issues.js';
 import type { Problem } from '../config/semantic.js';
 
@@ -20,8 +21,19 @@ export function checkAccessReferences(input: unknown): Problem[] {
         problems.push({ path: [...at, 'budgets', i, 'downgrade_to'], message: `no endpoint or route is named "${to}"${didYouMean(to, targets)}` });
       }
     });
-  list(config.teams).forEach((team, i) => checkBudgets(team, ['teams', i]));
-  list(config.keys).forEach((key, i) => checkBudgets(key, ['keys', i]));
+  // One key calls endpoints of several API types, so a route_to fitting them all rarely exists.
+  const checkGuardrails = (owner: Loose, at: Path) =>
+    list((owner.guardrails as Loose | undefined)?.rules).forEach((rule, i) => {
+      if (rule.action === 'route') problems.push({ path: [...at, 'guardrails', 'rules', i, 'action'], message: 'action route is for endpoint and route guardrails; a team or key rule may block, redact or flag' });
+    });
+  list(config.teams).forEach((team, i) => {
+    checkBudgets(team, ['teams', i]);
+    checkGuardrails(team, ['teams', i]);
+  });
+  list(config.keys).forEach((key, i) => {
+    checkBudgets(key, ['keys', i]);
+    checkGuardrails(key, ['keys', i]);
+  });
   const auth = (config.auth ?? {}) as Loose;
   list(auth.oidc).forEach((issuer, i) => list(issuer.rules).forEach((rule, j) => checkBudgets(rule, ['auth', 'oidc', i, 'rules', j])));
 

@@ -7,11 +7,13 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { GatewayState, Target } from '../core/runtime.js';
 import { openStore, type Store } from '../store/database.js';
 import { openShared, type Shared } from '../store/redis.js';
+import { setGuardrailOverrides } from '../guardrails/stage/index.js';
 import { Admission, type RequestAccess } from './admission.js';
 import { credentialOf } from './authenticate.js';
 import { BudgetGuard } from './budgets.js';
 import { MemoryCounters, type Counters } from './counters.js';
 import { CHANGE_CHANNEL, KeyDirectory } from './directory.js';
+import { IdentityGuardrails } from './guardrails.js';
 import { OidcVerifier } from './oidc.js';
 import { ConfigPrices, type PriceBook } from './pricing.js';
 import { RedisCounters } from './redis-counters.js';
@@ -28,6 +30,8 @@ export interface AccessServices {
   budgets: BudgetGuard;
   oidc: OidcVerifier;
   prices: () => PriceBook;
+  /** The config's per-team and per-key guardrails, compiled for the config in force. */
+  guardrails: () => IdentityGuardrails;
   targets: () => Map<string, Target>;
   log: Logger;
 }
@@ -42,6 +46,7 @@ export class AccessControl {
   readonly ledger: SpendLedger;
   private readonly services: AccessServices;
   private pricesFor?: { config: GatewayConfig; book: PriceBook };
+  private guardrailsFor?: { config: GatewayConfig; rules: IdentityGuardrails };
 
   private constructor(
     readonly store: Store,
@@ -57,6 +62,7 @@ export class AccessControl {
       budgets: new BudgetGuard(this.ledger, log),
       oidc: new OidcVerifier(),
       prices: () => this.prices(),
+      guardrails: () => this.guardrails(),
       targets: () => this.state.current.targets,
       log,
     };
@@ -69,6 +75,8 @@ export class AccessControl {
     try {
       if (urls.redis) shared = await openShared(urls.redis, state.current.config.storage.redis_prefix);
       const access = new AccessControl(store, shared, state, log);
+      // Stateless: each request asks its own admission, so gateways sharing a process do not mix.
+      setGuardrailOverrides((ctx) => ctx.access?.guardrailOverrides());
       await access.services.directory.start(POLL_MS, shared);
       await access.ledger.start();
       return access;
@@ -115,5 +123,11 @@ export class AccessControl {
     const config = this.state.current.config;
     if (this.pricesFor?.config !== config) this.pricesFor = { config, book: new ConfigPrices(config.prices) };
     return this.pricesFor.book;
+  }
+
+  private guardrails(): IdentityGuardrails {
+    const { config, targets } = this.state.current;
+    if (this.guardrailsFor?.config !== config) this.guardrailsFor = { config, rules: new IdentityGuardrails(config, targets) };
+    return this.guardrailsFor.rules;
   }
 }

@@ -11,6 +11,9 @@ import { loadIdentities, type AccessRepository } from './repository.js';
 
 export const CHANGE_CHANNEL = 'access-changed';
 
+/** The identity id of a key declared in config (database keys have UUIDs). */
+export const configKeyId = (name: string) => `config:${name}`;
+
 interface Entry {
   identity: Identity;
   expiresAt?: number;
@@ -99,7 +102,7 @@ export class KeyDirectory {
     // Config teams win over database teams of the same name (config is reviewed in Git).
     const policies = new Map<string, Policy>();
     for (const row of this.rows.teams) policies.set(row.name, JSON.parse(row.policy) as Policy);
-    for (const { name, ...policy } of this.config.teams) policies.set(name, policy);
+    for (const { name, guardrails: _guardrails, ...policy } of this.config.teams) policies.set(name, policy);
     const teamNames = new Map(this.rows.teams.map((t) => [t.id, t.name]));
 
     const byHash = new Map<string, Entry>();
@@ -117,8 +120,8 @@ export class KeyDirectory {
       }
     }
     for (const key of this.config.keys) {
-      const { name, hash, team, expires, tags: _tags, ...policy } = key;
-      byHash.set(hash.slice('sha256:'.length), { identity: identity(`config:${name}`, name, policy, team), expiresAt: expires ? Date.parse(expires) : undefined });
+      const { name, hash, team, expires, tags: _tags, guardrails: _guardrails, ...policy } = key;
+      byHash.set(hash.slice('sha256:'.length), { identity: identity(configKeyId(name), name, policy, team), expiresAt: expires ? Date.parse(expires) : undefined });
     }
     this.byHash = byHash;
     this.teamPolicies = policies;

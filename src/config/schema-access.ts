@@ -2,6 +2,7 @@
 // declarative keys, limits, budgets and prices. Kept apart from schema.ts so the core schema stays
 // about endpoints and routes; ConfigSchema references each section with one line.
 import { z } from 'zod';
+import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
 import { duration } from './duration.js';
 
 const glob = z.string().min(1);
@@ -79,8 +80,14 @@ const policy = {
 
 export const PolicySchema = z.strictObject(policy);
 
+/** Config teams and keys only (not the admin API, not OIDC rules): compiled with the config it comes in. */
+const guardrails = GuardrailsConfigSchema.optional().meta({
+  description:
+    "Guardrails added to those of every endpoint or route this identity calls (a key's run after its team's). A rule with the same name as one of the endpoint's (or the team's) replaces it. Rules cannot use action: route.",
+});
+
 export const TeamSchema = z
-  .strictObject({ name: z.string().regex(/^[\w.:-]+$/).meta({ description: 'Team (tenant) name.' }), ...policy })
+  .strictObject({ name: z.string().regex(/^[\w.:-]+$/).meta({ description: 'Team (tenant) name.' }), ...policy, guardrails })
   .meta({ description: 'A team (tenant). Teams may also be created through the admin API; a config team of the same name wins.' });
 
 export const KeySchema = z
@@ -94,6 +101,7 @@ export const KeySchema = z
     expires: z.iso.datetime({ offset: true }).optional().meta({ description: 'Expiry time (ISO 8601); refused after it.' }),
     tags: z.array(z.string()).optional().meta({ description: 'Free-form tags.' }),
     ...policy,
+    guardrails,
   })
   .meta({ description: 'A virtual key declared in config, by the hash of its secret (GitOps).' });
 

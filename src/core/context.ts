@@ -4,7 +4,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { GuardrailEvent } from '../guardrails/engine/events.js';
 import type { RequestAccess } from '../access/admission.js';
+import type { Identity } from '../access/identity.js';
 import type { Usage } from './types.js';
+
+/** What the rest of the pipeline may know of the caller: not its policies. */
+export type Caller = Pick<Identity, 'kind' | 'id' | 'name' | 'team'>;
 
 export class RequestContext {
   readonly id = randomUUID();
@@ -39,6 +43,8 @@ export class RequestContext {
   log?: Logger;
   /** Access control of this request (keys, limits, budgets); absent when nothing applies. */
   access?: RequestAccess;
+  /** The caller, once access control has identified it (absent for anonymous callers): routing conditions read it. */
+  identity?: Caller;
 
   constructor(readonly clientIp: string) {}
 

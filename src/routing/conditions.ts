@@ -1,6 +1,5 @@
 // CONDITIONAL routes: does a request match a destination's `when`? Every condition given must hold.
-// Each condition kind is one entry of MATCHERS, so new kinds (the caller's key or team, once
-// identity lands) are one schema field and one function.
+// Each condition kind is one entry of MATCHERS, so a new kind is one schema field and one function.
 import type { Condition } from './config.js';
 import type { RequestFacts } from './request-facts.js';
 
@@ -9,10 +8,9 @@ type Matchers = { [K in keyof Condition]-?: (spec: NonNullable<Condition[K]>, fa
 const MATCHERS: Matchers = {
   header: (spec, facts) => valueMatches(facts.header(spec.name), spec),
   metadata: (spec, facts) => valueMatches(facts.metadata(spec.key), spec),
-  tier: (spec, facts) => {
-    const tier = facts.header('x-gatehouse-tier') ?? facts.metadata('tier');
-    return tier !== undefined && (typeof spec === 'string' ? tier === spec : spec.includes(tier));
-  },
+  tier: (spec, facts) => listed(spec, facts.header('x-gatehouse-tier') ?? facts.metadata('tier')),
+  key: (spec, { caller }) => caller?.kind === 'key' && (listed(spec, caller.name) || listed(spec, caller.id)),
+  team: (spec, { caller }) => listed(spec, caller?.team),
   prompt_tokens: (spec, facts) => {
     const tokens = facts.promptTokens();
     return (spec.over === undefined || tokens > spec.over) && (spec.under === undefined || tokens < spec.under);
@@ -34,4 +32,9 @@ function valueMatches(value: string | undefined, spec: { equals?: string; in?: s
   if (spec.equals !== undefined && value !== spec.equals) return false;
   if (spec.in !== undefined && !spec.in.includes(value)) return false;
   return true;
+}
+
+/** Whether a value is the one named, or one of the list. */
+function listed(spec: string | string[], value: string | undefined): boolean {
+  return value !== undefined && (typeof spec === 'string' ? value === spec : spec.includes(value));
 }

@@ -107,6 +107,9 @@ const valueMatch = {
   in: z.array(z.string()).min(1).optional().meta({ description: 'Matches when the value is one of these.' }),
 };
 
+/** One name or a list of names; a condition holds when any of them matches. */
+const names = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional();
+
 const ConditionSchema = z
   .strictObject({
     header: z
@@ -120,6 +123,11 @@ const ConditionSchema = z
     tier: z.union([z.string(), z.array(z.string()).min(1)]).optional().meta({
       description: "The request's model tier, from the x-gatehouse-tier header or metadata.tier (matches any listed).",
     }),
+    key: names.meta({
+      description:
+        "The caller's virtual key, by name or id (matches any listed). Tokens (OIDC) and anonymous callers never match.",
+    }),
+    team: names.meta({ description: "The caller's team, by name (matches any listed); keys and OIDC tokens both act as a team. Anonymous callers never match." }),
     prompt_tokens: z
       .strictObject({
         over: z.int().min(0).optional().meta({ description: 'Matches prompts longer than this many tokens.' }),

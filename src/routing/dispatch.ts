@@ -52,7 +52,7 @@ class Dispatch<R extends RoutedRequest, T> {
   private async route(route: RouteRuntime): Promise<T> {
     const { ctx } = this;
     ctx.route ??= route.name;
-    const tries = candidates(route, (this.facts ??= new RequestFacts(this.req, ctx.headers)));
+    const tries = candidates(route, (this.facts ??= new RequestFacts(this.req, ctx.headers, ctx.identity)));
     if (route.strategy === 'TRAFFIC_SPLIT') {
       ctx.variant = ctx.variant === undefined ? tries[0].name : `${ctx.variant},${tries[0].name}`;
       count('variants', { route: route.name, variant: tries[0].name });

@@ -1,6 +1,7 @@
-// What routing may read from a request: headers, the `user` and `metadata` fields, and the prompt's
-// size. Computed only when a route asks, so a plain endpoint request pays nothing for them.
+// What routing may read from a request: headers, the caller (key, team), the `user` and `metadata`
+// fields, and the prompt's size. Computed only when a route asks, so a plain endpoint request pays nothing for them.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../core/context.js';
 import type { ChatRequest, CompletionRequest, EmbeddingsRequest } from '../core/types.js';
 
 export type RoutedRequest = ChatRequest | CompletionRequest | EmbeddingsRequest;
@@ -11,6 +12,8 @@ export class RequestFacts {
   constructor(
     readonly req: RoutedRequest,
     readonly headers: IncomingHttpHeaders | undefined,
+    /** Who is calling, as access control established it; undefined for anonymous callers. */
+    readonly caller?: Caller,
   ) {}
 
   header(name: string): string | undefined {

@@ -4,7 +4,7 @@
 import type { RequestContext } from '../../core/context.js';
 import type { Target } from '../../core/runtime.js';
 import type { EndpointType } from '../../core/types.js';
-import { compileGuardrails, type GuardrailRuleSet } from '../config/build.js';
+import { compileGuardrails, type CompiledRule, type GuardrailRuleSet } from '../config/build.js';
 import type { GuardrailsConfig } from '../config/schema.js';
 import { isWebhook } from './verdicts.js';
 import type { WebhookRule } from './webhook.js';
@@ -19,7 +19,10 @@ export interface StageRules {
   inputWebhooks: WebhookRule[];
 }
 
-/** Extra rule sets for one request (its key's, its team's), run after the target's own. */
+/**
+ * Extra rule sets for one request (its team's, then its key's), run after the target's own. A rule
+ * named like an earlier one (the target's, or the team's for a key's rule) replaces it, in its place.
+ */
 export type GuardrailOverrides = (ctx: RequestContext, target: Target) => readonly StageRules[] | undefined;
 
 let overrides: GuardrailOverrides | undefined;
@@ -54,10 +57,14 @@ export function rulesFor(ctx: RequestContext, target: Target): StageRules | unde
   if (!extra || extra.length === 0) return target.guardrails;
   const all = target.guardrails ? [target.guardrails, ...extra] : extra;
   if (all.length === 1) return all[0];
+  // Setting a name again keeps its position in the map: a replacing rule runs where the one it replaces did.
+  const byName = new Map<string, CompiledRule>();
+  for (const set of all) for (const rule of set.ruleSet.rules) byName.set(rule.name, rule);
+  const rules = [...byName.values()];
   return {
-    ruleSet: { rules: all.flatMap((s) => s.ruleSet.rules), countTokens: all[0].ruleSet.countTokens },
+    ruleSet: { rules, countTokens: all[0].ruleSet.countTokens },
     routes: new Map(all.flatMap((s) => [...s.routes])),
-    checksOutput: all.some((s) => s.checksOutput),
-    inputWebhooks: all.flatMap((s) => s.inputWebhooks),
+    checksOutput: rules.some((r) => r.appliesToOutput),
+    inputWebhooks: rules.filter((r) => r.appliesToInput).filter(isWebhook),
   };
 }
