@@ -47,7 +47,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const limiters = new LimiterRegistry();
   const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
   const access = await AccessControl.open(state, env, log);
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, access });
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);
   if (options.watch !== false) reloader.watch();
   return {

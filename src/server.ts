@@ -19,12 +19,16 @@ export interface ServerOptions {
   state: GatewayState;
   log: Logger;
   bodyLimit: number;
+  /** Which X-Forwarded-For hops to believe for the client address (server.trust_proxy). */
+  trustProxy?: boolean | number | string;
   /** Keys, limits and budgets, and the admin API; without it every endpoint is open. */
   access?: AccessControl;
 }
 
-export function buildServer({ state, log, bodyLimit, access }: ServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+export function buildServer({ state, log, bodyLimit, trustProxy = false, access }: ServerOptions): FastifyInstance {
+  // A hop count is "trust the nearest N proxies", as proxy-addr counts them.
+  const trust = typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
+  const app = Fastify({ logger: false, bodyLimit, trustProxy: trust, return503OnClosing: true, forceCloseConnections: 'idle' });
 
   // Plain JSON.parse is faster than the default secure parser; request bodies are only read as
   // data (never merged into prototypes), so "__proto__" keys are harmless own properties.

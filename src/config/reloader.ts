@@ -17,7 +17,7 @@ export interface ReloadOutcome {
 }
 
 /** Server settings the running listener keeps until a restart. */
-const RESTART_ONLY = ['port', 'host', 'body_limit'] as const;
+const RESTART_ONLY = ['port', 'host', 'body_limit', 'trust_proxy'] as const;
 
 export class ConfigReloader {
   private watcher?: FSWatcher;

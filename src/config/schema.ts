@@ -132,6 +132,10 @@ export const ServerSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').meta({
       description: 'Log level. info writes one access-log line per request. GATEHOUSE_LOG_LEVEL overrides it.',
     }),
+    trust_proxy: z.union([z.boolean(), z.int().min(1), z.string().min(1)]).default(false).meta({
+      description:
+        'Behind an ingress or load balancer: which X-Forwarded-For hops to believe for the client address (used by limits, logs and the audit log). false (default): the TCP peer; true: the left-most address; a number: that many hops; a string: trusted proxy addresses or CIDRs, comma-separated. Takes effect on restart.',
+    }),
   })
   .meta({ description: 'HTTP server settings. port, host and body_limit take effect on restart; log_level on reload.' });
 
