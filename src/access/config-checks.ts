@@ -1,5 +1,5 @@
 // Cross-references of the access sections, reported with the rest of the config's problems: budget
-// downgrades and prices must name endpoints or routes that exist, team names and key hashes must
+// downgrades must name endpoints or routes that exist, team names and key hashes must
 // be unique, team and key guardrails may not route. Loose on purpose, like semantic.ts: they also
 // run on a config that failed the schema.
 import { didYouMean, type Path } from '../config/issues.js';
@@ -11,7 +11,6 @@ const list = (value: unknown): Loose[] => (Array.isArray(value) ? (value.filter(
 export function checkAccessReferences(input: unknown): Problem[] {
   const config = (input && typeof input === 'object' ? input : {}) as Loose;
   const targets = [...list(config.endpoints), ...list(config.routes)].map((t) => t.name).filter((n): n is string => typeof n === 'string');
-  const endpoints = list(config.endpoints).map((e) => e.name).filter((n): n is string => typeof n === 'string');
   const problems: Problem[] = [];
 
   const checkBudgets = (owner: Loose, at: Path) =>
@@ -36,11 +35,6 @@ export function checkAccessReferences(input: unknown): Problem[] {
   });
   const auth = (config.auth ?? {}) as Loose;
   list(auth.oidc).forEach((issuer, i) => list(issuer.rules).forEach((rule, j) => checkBudgets(rule, ['auth', 'oidc', i, 'rules', j])));
-
-  const prices = config.prices && typeof config.prices === 'object' ? Object.keys(config.prices) : [];
-  for (const name of prices) {
-    if (!endpoints.includes(name)) problems.push({ path: ['prices', name], message: `no endpoint is named "${name}"${didYouMean(name, endpoints)}` });
-  }
 
   const unique = (entries: Loose[], field: string, section: string, what: string) => {
     const seen = new Set<unknown>();

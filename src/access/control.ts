@@ -121,7 +121,7 @@ export class AccessControl {
 
   private prices(): PriceBook {
     const config = this.state.current.config;
-    if (this.pricesFor?.config !== config) this.pricesFor = { config, book: new ConfigPrices(config.prices) };
+    if (this.pricesFor?.config !== config) this.pricesFor = { config, book: new ConfigPrices(config) };
     return this.pricesFor.book;
   }
 

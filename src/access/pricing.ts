@@ -1,6 +1,7 @@
-// What a call costs. Budgets ask a PriceBook; today the book is the config's per-endpoint `prices`.
+// What a call costs. Budgets ask a PriceBook; today the book is the endpoints' `price` settings.
 // A pricing table (per provider and model) plugs in as another PriceBook, consulted after config.
-import type { Price } from '../config/schema-access.js';
+import type { GatewayConfig } from '../config/schema.js';
+import type { Price } from '../routing/config.js';
 import type { Usage } from '../core/types.js';
 
 export interface PricedCall {
@@ -15,10 +16,14 @@ export interface PriceBook {
 }
 
 export class ConfigPrices implements PriceBook {
-  constructor(private readonly prices: Record<string, Price>) {}
+  private readonly prices = new Map<string, Price>();
+
+  constructor(config: GatewayConfig) {
+    for (const endpoint of config.endpoints) if (endpoint.price) this.prices.set(endpoint.name, endpoint.price);
+  }
 
   costUsd(call: PricedCall, usage: Usage): number | undefined {
-    const price = this.prices[call.endpoint];
+    const price = this.prices.get(call.endpoint);
     if (!price) return undefined;
     return (usage.prompt_tokens * price.input_per_million + usage.completion_tokens * price.output_per_million) / 1_000_000;
   }

@@ -1,5 +1,5 @@
 // Config sections for identity and admission: storage, auth (admin key, OIDC issuers), teams,
-// declarative keys, limits, budgets and prices. Kept apart from schema.ts so the core schema stays
+// declarative keys, limits and budgets. Kept apart from schema.ts so the core schema stays
 // about endpoints and routes; ConfigSchema references each section with one line.
 import { z } from 'zod';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
@@ -67,7 +67,7 @@ export const BudgetSchema = z
     downgrade_to: z.string().min(1).optional().meta({ description: 'The cheaper endpoint or route used once the budget is spent (with on_exceeded: downgrade).' }),
   })
   .refine((b) => b.on_exceeded !== 'downgrade' || b.downgrade_to, { message: 'on_exceeded: downgrade needs downgrade_to' })
-  .meta({ description: 'A spend budget in USD. Cost is usage times the price of the endpoint (see `prices`).' });
+  .meta({ description: 'A spend budget in USD. Cost is usage times the endpoint\'s `price`.' });
 
 /** Policy fields shared by teams, keys and OIDC rules. */
 const policy = {
@@ -149,14 +149,6 @@ export const StorageSchema = z
   })
   .meta({ description: 'Where keys, teams, the audit log and spend live.' });
 
-export const PriceSchema = z
-  .strictObject({
-    input_per_million: z.number().min(0).meta({ description: 'USD per million prompt tokens.' }),
-    output_per_million: z.number().min(0).default(0).meta({ description: 'USD per million completion tokens.' }),
-  })
-  .meta({ description: 'The price of an endpoint.' });
-
-export const PricesSchema = z.record(z.string(), PriceSchema).default({}).meta({ description: 'Price per endpoint name, used for budgets.' });
 export const TeamsSchema = z.array(TeamSchema).default([]).meta({ description: 'Teams (tenants) declared in config.' });
 export const KeysSchema = z.array(KeySchema).default([]).meta({ description: 'Virtual keys declared in config by hash.' });
 export const GlobalLimitsSchema = z.array(RateLimitSchema).default([]).meta({ description: 'Limits for everyone (per: global, client_ip, user, endpoint…).' });
@@ -172,5 +164,4 @@ export type OidcIssuer = z.infer<typeof OidcIssuerSchema>;
 export type OidcRule = z.infer<typeof OidcRuleSchema>;
 export type AuthConfig = z.infer<typeof AuthSchema>;
 export type StorageConfig = z.infer<typeof StorageSchema>;
-export type Price = z.infer<typeof PriceSchema>;
 export type LimitScope = (typeof LIMIT_SCOPES)[number];

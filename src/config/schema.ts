@@ -7,7 +7,7 @@ import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
-import { AuthSchema, GlobalLimitsSchema, KeysSchema, PricesSchema, StorageSchema, TeamsSchema } from './schema-access.js';
+import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -150,7 +150,6 @@ export const ConfigSchema = z
     teams: TeamsSchema,
     keys: KeysSchema,
     limits: GlobalLimitsSchema,
-    prices: PricesSchema,
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

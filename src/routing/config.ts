@@ -78,12 +78,13 @@ const HealthCheckSchema = z
   })
   .meta({ description: 'Active health checks: an endpoint whose last probe failed is skipped by routes until a probe succeeds.' });
 
-const PriceSchema = z
+export const PriceSchema = z
   .strictObject({
-    input_per_million: z.number().min(0).meta({ description: 'Price of one million prompt tokens.' }),
-    output_per_million: z.number().min(0).meta({ description: 'Price of one million completion tokens.' }),
+    input_per_million: z.number().min(0).meta({ description: 'USD per million prompt tokens.' }),
+    output_per_million: z.number().min(0).default(0).meta({ description: 'USD per million completion tokens.' }),
   })
-  .meta({ description: 'What this endpoint costs, for LOAD_BALANCE with balance: lowest_cost.' });
+  .meta({ description: 'What this endpoint costs: budgets charge usage at this price, and LOAD_BALANCE with balance: lowest_cost prefers the cheapest.' });
+export type Price = z.infer<typeof PriceSchema>;
 
 const CapacitySchema = z
   .strictObject({

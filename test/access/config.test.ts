@@ -18,14 +18,13 @@ describe('access config', () => {
     expectIssue(load(yaml), yaml, 'teams[0].budgets[0].downgrade_to', { needle: 'cheep' }, /no endpoint or route is named "cheep" \(did you mean "cheap"\?\)/);
   });
 
-  it('reports prices for unknown endpoints, duplicate teams and key hashes, and limits without a rate', () => {
+  it('reports duplicate teams and key hashes, and limits without a rate', () => {
     const hash = `sha256:${'a'.repeat(64)}`;
-    const yaml = `${base}prices:\n  chta: { input_per_million: 1 }\nteams:\n  - name: t\n  - name: t\nkeys:\n  - { name: a, hash: "${hash}" }\n  - { name: b, hash: "${hash}" }\nlimits:\n  - { per: user }\n`;
+    const yaml = `${base}teams:\n  - name: t\n  - name: t\nkeys:\n  - { name: a, hash: "${hash}" }\n  - { name: b, hash: "${hash}" }\nlimits:\n  - { per: user }\n`;
     const result = load(yaml);
     const messages = result.issues.map((i) => `${i.path}: ${i.message}`);
     expect(messages).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^prices\.chta: no endpoint is named "chta"/),
         'teams[1].name: duplicate team name: each must be unique',
         'keys[1].hash: duplicate key hash: each must be unique',
         expect.stringMatching(/^limits\[0\]: give at least one of rps, rpm, rph, rpd, tpm or concurrent/),

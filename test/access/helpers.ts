@@ -4,11 +4,12 @@ import type { TestGateway } from '../helpers/gateway.js';
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
 /** Mock chat endpoints, a route and an admin key, plus `extra` YAML appended at top level. */
-export const accessConfig = (extra = '') => `
+/** The access tests' config; `chatPrice` sets the chat endpoint's price (USD per million tokens, in and out). */
+export const accessConfig = (extra = '', chatPrice?: number) => `
 endpoints:
   - name: chat
     endpoint_type: llm/v1/chat
-    model: { provider: mock, name: mock-chat }
+    model: { provider: mock, name: mock-chat }${chatPrice === undefined ? '' : `\n    price: { input_per_million: ${chatPrice}, output_per_million: ${chatPrice} }`}
   - name: cheap
     endpoint_type: llm/v1/chat
     model: { provider: mock, name: mock-cheap }

@@ -123,12 +123,13 @@ describe('quotas', () => {
 describe('budgets', () => {
   // The mock reports about 14 tokens per call; at $1000 per million that is about $0.014 a call.
   const priced = (budget: string) =>
-    accessConfig(`prices:
-  chat: { input_per_million: 1000, output_per_million: 1000 }
-teams:
+    accessConfig(
+      `teams:
   - name: green
     budgets: [ ${budget} ]
-`);
+`,
+      1000,
+    );
 
   it('refuses with 402 once spent, and logs a soft-threshold alert', async () => {
     gw = await startGateway(priced('{ usd: 0.02, period: monthly, soft: 0.5 }'));

@@ -37,9 +37,7 @@ teams:
   - name: shared
     limits: [ { rpd: 20 } ]
     budgets: [ { usd: 1, period: daily } ]
-prices:
-  chat: { input_per_million: 1000, output_per_million: 1000 }
-`),
+`, 1000),
     );
     // Both start at once: migrations on a new schema must not race.
     [a, b] = await Promise.all([0, 1].map(() => startServer(['serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--no-watch'])));
