@@ -14,7 +14,7 @@ import { COHERE_REPLY, startFakeCohere } from './fakes/cohere-upstream.js';
 import { GEMINI_REPLY, startFakeGemini } from './fakes/gemini-upstream.js';
 import { MISTRAL_REPLY, startFakeMistral } from './fakes/mistral-upstream.js';
 import { startFakeMlflowServing } from './fakes/mlflow-serving-upstream.js';
-import { FAKE_REPLY, startFakeOpenAI } from './fakes/openai-upstream.js';
+import { FAKE_REPLY, fakeToolArguments, startFakeOpenAI } from './fakes/openai-upstream.js';
 import { startFakeTgi, TGI_REPLY } from './fakes/tgi-upstream.js';
 import { startFakeTogether, TOGETHER_REPLY } from './fakes/togetherai-upstream.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
@@ -24,6 +24,8 @@ const PROMPT = 'Say hello';
 const ANTHROPIC_REPLY = 'Hello from the fake Anthropic upstream.';
 const MOCK_REPLY = 'Hello from the mock provider.';
 const AWS_KEY = { accessKeyId: 'AKIAMATRIX0000000001', secretAccessKey: 'matrix-secret-key-0123456789abcdef' };
+
+const WEATHER_PARAMETERS = { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] };
 
 /** Token counts in OpenAI's sense: `prompt` includes `cached`. */
 interface Usage {
@@ -53,11 +55,13 @@ interface ProviderRow {
 const PROVIDERS: Record<string, ProviderRow> = {
   openai: {
     start: async () => {
-      const fake = await startFakeOpenAI({ apiKey: KEY });
+      const fake = await startFakeOpenAI({ apiKey: KEY, forcedToolCalls: true });
       return { model: { provider: 'openai', name: 'gpt-4o-mini', config: { openai_api_key: KEY, openai_api_base: fake.baseUrl } }, close: fake.close };
     },
     reply: FAKE_REPLY,
     usage: { prompt: 2, completion: 6, cached: 0 },
+    // The fake answers the forced tool_choice itself, with arguments built from the tool's parameters.
+    toolArgs: fakeToolArguments(WEATHER_PARAMETERS),
   },
   anthropic: {
     start: async () => {
@@ -136,6 +140,8 @@ const PROVIDERS: Record<string, ProviderRow> = {
     },
     reply: TGI_REPLY.trim(),
     usage: { prompt: 12, completion: 6, cached: 0 },
+    // No toolArgs: TGI's Messages API takes tools, but its fake (test/fakes/tgi-upstream.ts, its own
+    // implementation, not the OpenAI fake) always answers with text, so a forced tool call is untested here.
   },
   'mlflow-serving': {
     start: async () => {
@@ -144,6 +150,8 @@ const PROVIDERS: Record<string, ProviderRow> = {
     },
     reply: `Echo: ${PROMPT}`,
     usage: null,
+    // No toolArgs: MLflow's scoring protocol (POST /invocations with inputs/params, answered with predictions)
+    // has no way to declare tools or return a tool call, so there is nothing to test.
   },
   mock: {
     start: async () => ({ model: { provider: 'mock', name: 'mock-chat', config: { response: MOCK_REPLY } }, close: async () => undefined }),
@@ -166,7 +174,6 @@ interface Ask {
   tool: boolean;
 }
 
-const WEATHER_PARAMETERS = { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] };
 
 async function viaOpenAI(client: OpenAI, model: string, ask: Ask): Promise<Answer> {
   const request = {

@@ -3,6 +3,14 @@
 // (`data: {chunk}` events, `usage: null` on each chunk and a final usage chunk with no choices when
 // stream_options.include_usage is set, then `data: [DONE]`), and errors as
 // {"error": {"message", "type", "param", "code"}}.
+// Forced tool calls, when started with `forcedToolCalls: true`: a chat request whose `tool_choice` names a
+// function ({type: "function", function: {name}}) or is "required" (with tools; the first tool is called)
+// is answered as OpenAI does, with an assistant message holding `tool_calls` [{id, type: "function",
+// function: {name, arguments}}], `content: null` and finish_reason "tool_calls"; streamed, the first delta
+// carries the call's index, id, type, function.name and empty arguments, then argument fragments follow, then
+// a chunk with finish_reason "tool_calls". The arguments are predictable: fakeToolArguments(parameters)
+// below (e.g. {"city": "fake city"} for a `city` string property). tool_choice absent, "auto" or "none"
+// gets the usual text answer.
 // It records every request it receives, and each test can script how the next requests are answered:
 // an error status, late headers, a slow or gated stream, a failure mid-stream, or no answer at all.
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
@@ -40,6 +48,17 @@ export interface Behaviour {
   text?: string;
 }
 
+export interface FakeOpenAIOptions {
+  /** Requests without `Authorization: Bearer <apiKey>` get OpenAI's 401. */
+  apiKey?: string;
+  /**
+   * Answer a forced `tool_choice` (a named function, or "required" with tools) with a tool call, as OpenAI does.
+   * Off by default: tests written before the fake could call tools send a forced tool_choice only to check how the
+   * request is translated, and expect the text answer.
+   */
+  forcedToolCalls?: boolean;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -64,7 +83,7 @@ export interface FakeOpenAI {
 export const FAKE_REPLY = 'Hello from the fake OpenAI upstream.';
 
 /** Starts the fake. With `apiKey`, requests without `Authorization: Bearer <apiKey>` get OpenAI's 401. */
-export async function startFakeOpenAI(opts: { apiKey?: string } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   let queue: Behaviour[] = [];
   let seq = 0;
@@ -85,7 +104,7 @@ export async function startFakeOpenAI(opts: { apiKey?: string } = {}): Promise<F
     if (behaviour.hang) return;
     if (behaviour.headerDelayMs) await sleep(behaviour.headerDelayMs);
     if (res.destroyed) return;
-    const answer = route(req.method ?? 'GET', path, req.headers, body, behaviour, opts.apiKey, ++seq);
+    const answer = route(req.method ?? 'GET', path, req.headers, body, behaviour, opts, ++seq);
     if ('error' in answer) return sendJson(res, answer.status, { error: answer.error }, behaviour.headers);
     if ('json' in answer) return sendJson(res, 200, answer.json, behaviour.headers);
     await sendEvents(res, answer.events, behaviour);
@@ -114,7 +133,8 @@ export async function startFakeOpenAI(opts: { apiKey?: string } = {}): Promise<F
 
 type Answer = { status: number; error: OpenAIErrorObject } | { json: unknown } | { events: unknown[] };
 
-function route(method: string, path: string, headers: IncomingHttpHeaders, body: any, b: Behaviour, apiKey: string | undefined, seq: number): Answer {
+function route(method: string, path: string, headers: IncomingHttpHeaders, body: any, b: Behaviour, opts: FakeOpenAIOptions, seq: number): Answer {
+  const { apiKey } = opts;
   if (b.status) {
     return { status: b.status, error: { message: `Fake upstream error ${b.status}`, type: 'server_error', param: null, code: null, ...b.error } };
   }
@@ -139,7 +159,79 @@ function route(method: string, path: string, headers: IncomingHttpHeaders, body:
   const chat = path === '/v1/chat/completions';
   if (chat && !Array.isArray(body.messages)) return invalid("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
   if (!chat && body.prompt === undefined) return invalid("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
+  if (chat && opts.forcedToolCalls) {
+    const forced = forcedTool(body);
+    if (typeof forced === 'string') return invalid(forced, 'tool_choice');
+    if (forced) return toolCall(body, forced, b, seq);
+  }
   return completion(chat, body, b, seq);
+}
+
+interface FunctionTool {
+  name: string;
+  parameters?: { properties?: Record<string, { type?: unknown }> };
+}
+
+/** The function a chat request forces a call of, undefined when the model may answer with text, or OpenAI's 400 message. */
+function forcedTool(body: any): FunctionTool | string | undefined {
+  const choice = body.tool_choice;
+  const tools: FunctionTool[] = (Array.isArray(body.tools) ? body.tools : []).filter((t: any) => t?.type === 'function').map((t: any) => t.function);
+  if (choice === 'required') {
+    if (tools.length === 0) return "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.";
+    return tools[0];
+  }
+  if (typeof choice === 'object' && choice !== null && choice.type === 'function') {
+    const name = choice.function?.name;
+    const tool = tools.find((t) => t.name === name);
+    return tool ?? `Invalid value for 'tool_choice': 'tool_choice' refers to '${name}' but that function was not found in 'tools'.`;
+  }
+  return undefined;
+}
+
+/**
+ * The arguments the fake calls a function with: each property of its JSON Schema `parameters` gets a value by
+ * its type: string "fake <name>", number and integer 1, boolean true, array [], object {}, anything else null.
+ */
+export function fakeToolArguments(parameters: FunctionTool['parameters']): Record<string, unknown> {
+  const byType: Record<string, unknown> = { number: 1, integer: 1, boolean: true, array: [], object: {} };
+  return Object.fromEntries(
+    Object.entries(parameters?.properties ?? {}).map(([name, schema]) => [name, schema?.type === 'string' ? `fake ${name}` : (byType[String(schema?.type)] ?? null)]),
+  );
+}
+
+/** A chat completion that calls `tool`, or the events of its stream (argument fragments of up to 4 characters). */
+function toolCall(body: any, tool: FunctionTool, b: Behaviour, seq: number): Answer {
+  const args = JSON.stringify(fakeToolArguments(tool.parameters));
+  const fragments = args.match(/[\s\S]{1,4}/g) ?? [];
+  const id = `call_fake${seq}`;
+  const promptTokens = countTokens([body.messages.map((m: { content?: unknown }) => String(m.content ?? '')).join(' ')]);
+  const completionTokens = fragments.length;
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+  const head = { id: `chatcmpl-fake${seq}`, created: Math.floor(Date.now() / 1000), model: body.model, system_fingerprint: 'fp_fake' };
+  if (!body.stream || b.ignoreStream) {
+    const message = { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: tool.name, arguments: args } }], refusal: null, annotations: [] };
+    return { json: { ...head, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: 'tool_calls' }], usage } };
+  }
+  const includeUsage = body.stream_options?.include_usage === true;
+  const chunk = (choice: Record<string, unknown>) => ({
+    ...head,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, logprobs: null, finish_reason: null, ...choice }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  const events: unknown[] = [
+    chunk({ delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id, type: 'function', function: { name: tool.name, arguments: '' } }], refusal: null } }),
+    ...fragments.map((part) => chunk({ delta: { tool_calls: [{ index: 0, function: { arguments: part } }] } })),
+    chunk({ delta: {}, finish_reason: 'tool_calls' }),
+  ];
+  if (includeUsage) events.push({ ...chunk({}), choices: [], usage });
+  return { events };
 }
 
 /** A chat completion or a (legacy) completion: one JSON object, or the events of its stream. */
