@@ -17,34 +17,14 @@ const requests = new Counter({
   labelNames: ['endpoint', 'route', 'provider', 'model', 'status', 'stream'] as const,
   registers: [registry],
 });
-const latency = new Histogram({
-  name: 'gatehouse_request_duration_seconds',
-  help: 'Total time from request to last byte.',
-  labelNames: ['endpoint', 'provider'] as const,
-  buckets: SECONDS,
-  registers: [registry],
-});
-const upstream = new Histogram({
-  name: 'gatehouse_upstream_duration_seconds',
-  help: 'Time spent waiting on the upstream.',
-  labelNames: ['endpoint', 'provider'] as const,
-  buckets: SECONDS,
-  registers: [registry],
-});
-const overhead = new Histogram({
-  name: 'gatehouse_overhead_seconds',
-  help: "Time spent in the gateway itself (total minus upstream waiting).",
-  labelNames: ['endpoint'] as const,
-  buckets: SECONDS,
-  registers: [registry],
-});
-const ttft = new Histogram({
-  name: 'gatehouse_time_to_first_token_seconds',
-  help: 'Streams: time from request to the first chunk sent to the client.',
-  labelNames: ['endpoint', 'provider'] as const,
-  buckets: SECONDS,
-  registers: [registry],
-});
+/** A latency histogram in seconds, on the shared buckets. */
+const secondsHistogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+  new Histogram<L>({ name, help, labelNames, buckets: SECONDS, registers: [registry] });
+
+const latency = secondsHistogram('gatehouse_request_duration_seconds', 'Total time from request to last byte.', ['endpoint', 'provider']);
+const upstream = secondsHistogram('gatehouse_upstream_duration_seconds', 'Time spent waiting on the upstream.', ['endpoint', 'provider']);
+const overhead = secondsHistogram('gatehouse_overhead_seconds', 'Time spent in the gateway itself (total minus upstream waiting).', ['endpoint']);
+const ttft = secondsHistogram('gatehouse_time_to_first_token_seconds', 'Streams: time from request to the first chunk sent to the client.', ['endpoint', 'provider']);
 const tokens = new Counter({
   name: 'gatehouse_tokens_total',
   help: 'Tokens by type (prompt, completion), as the provider reported them.',
