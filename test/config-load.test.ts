@@ -11,7 +11,7 @@ describe('a valid native config', () => {
   it('loads with defaults filled in', () => {
     const result = load(VALID);
     expect(result.issues).toEqual([]);
-    expect(result.config!.server).toEqual({ port: 4000, host: '0.0.0.0', body_limit: 10 * 1024 * 1024, log_level: 'info' });
+    expect(result.config!.server).toEqual({ port: 4000, host: '0.0.0.0', body_limit: 10 * 1024 * 1024, log_level: 'info', trust_proxy: false });
     expect(result.config!.endpoints.map((e) => e.name)).toEqual(['chat', 'chat-next']);
     expect(result.config!.endpoints[0].timeout).toBe(300_000);
     expect(result.config!.routes[0]).toMatchObject({ routing_strategy: 'TRAFFIC_SPLIT', destinations: [{ name: 'chat' }, { name: 'chat-next' }] });
