@@ -11,6 +11,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { fakeControls } from './controls.js';
 
 export interface FakeKey {
   accessKeyId: string;
@@ -61,30 +62,16 @@ export const BEDROCK_REPLY = 'Hello from the fake Bedrock upstream.';
 
 export async function startFakeBedrock(opts: { region: string; keys: FakeKey[] }): Promise<FakeBedrock> {
   const requests: BedrockRequest[] = [];
-  let queue: BedrockBehaviour[] = [];
+  const queue: BedrockBehaviour[] = [];
   let issued = 0;
-  const fake: FakeBedrock = {
-    url: '',
-    requests,
-    keys: [...opts.keys],
-    stsLifetimeMs: 3_600_000,
-    last: () => requests[requests.length - 1],
-    next: (...b) => void queue.push(...b),
-    reset: () => {
-      requests.length = 0;
-      queue = [];
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  // What tests change while the fake runs (accepted keys, STS credential lifetime): the returned handle itself.
+  const settings = { keys: [...opts.keys], stsLifetimeMs: 3_600_000 };
 
   const server = createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const rawPath = req.url ?? '/';
-    const auth = verifySignature(req.method ?? 'GET', rawPath, req.headers, raw, fake.keys);
+    const auth = verifySignature(req.method ?? 'GET', rawPath, req.headers, raw, settings.keys);
     if (typeof auth === 'string') return sendError(res, 403, auth.startsWith('The security token') ? 'UnrecognizedClientException' : 'InvalidSignatureException', auth);
     if (auth.region !== opts.region) return sendError(res, 403, 'InvalidSignatureException', `Credential should be scoped to a valid region, not '${auth.region}'.`);
 
@@ -92,9 +79,9 @@ export async function startFakeBedrock(opts: { region: string; keys: FakeKey[] }
       const form = new URLSearchParams(raw);
       if (auth.service !== 'sts' || form.get('Action') !== 'AssumeRole') return sendError(res, 400, 'InvalidAction', 'Could not find operation');
       const key = { accessKeyId: `ASIAFAKE${++issued}`, secretAccessKey: `temp-secret-${issued}-0123456789`, sessionToken: `temp/session+token=${issued}` };
-      fake.keys.push(key);
+      settings.keys.push(key);
       requests.push({ action: 'AssumeRole', modelId: '', rawPath, headers: req.headers, body: Object.fromEntries(form), signedBy: auth.accessKeyId, service: auth.service, region: auth.region });
-      return sendStsCredentials(res, key, new Date(Date.now() + fake.stsLifetimeMs));
+      return sendStsCredentials(res, key, new Date(Date.now() + settings.stsLifetimeMs));
     }
 
     const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(rawPath);
@@ -118,8 +105,8 @@ export async function startFakeBedrock(opts: { region: string; keys: FakeKey[] }
     await sendEventStream(res, streamEvents(answer), behaviour.exception);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return fake;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(settings, { url, ...fakeControls<BedrockRequest, BedrockBehaviour>(server, requests, queue) });
 }
 
 // --- SigV4, recomputed from the request as received -------------------------------------------

@@ -14,6 +14,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
+import { fakeControls } from './controls.js';
 
 export const GEMINI_REPLY = 'Hello from the fake Gemini upstream.';
 
@@ -84,7 +85,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
   const assertions: string[] = [];
   const tokens = new Set<string>();
   const staticTokens = new Set(opts.accessTokens);
-  let queue: GeminiBehaviour[] = [];
+  const queue: GeminiBehaviour[] = [];
   let issued = 0;
   let tokenUri = '';
 
@@ -163,23 +164,9 @@ export async function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<Fak
   return {
     baseUrl,
     tokenUri,
-    requests,
     assertions,
-    last: () => {
-      if (requests.length === 0) throw new Error('the fake upstream has received no request');
-      return requests[requests.length - 1];
-    },
-    next: (...behaviours) => void queue.push(...behaviours),
     revokeTokens: () => tokens.clear(),
-    reset: () => {
-      requests.length = 0;
-      assertions.length = 0;
-      queue = [];
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    ...fakeControls(server, requests, queue, () => (assertions.length = 0)),
   };
 }
 

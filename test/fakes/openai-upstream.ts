@@ -16,6 +16,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fakeControls } from './controls.js';
 
 export interface OpenAIErrorObject {
   message: string;
@@ -85,7 +86,7 @@ export const FAKE_REPLY = 'Hello from the fake OpenAI upstream.';
 /** Starts the fake. With `apiKey`, requests without `Authorization: Bearer <apiKey>` get OpenAI's 401. */
 export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
-  let queue: Behaviour[] = [];
+  const queue: Behaviour[] = [];
   let seq = 0;
 
   const server = createServer(async (req, res) => {
@@ -114,20 +115,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
-    requests,
-    last: () => {
-      if (requests.length === 0) throw new Error('the fake upstream has received no request');
-      return requests[requests.length - 1];
-    },
-    next: (...behaviours) => void queue.push(...behaviours),
-    reset: () => {
-      requests.length = 0;
-      queue = [];
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    ...fakeControls(server, requests, queue),
   };
 }
 

@@ -3,6 +3,7 @@
 // handler, which sees the behaviour a test queued for that request. Answers are JSON or SSE events.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakeControls } from './controls.js';
 
 export interface RecordedRequest {
   method: string;
@@ -33,7 +34,7 @@ export interface RecordingServer<B> {
 
 export async function startRecordingServer<B extends object>(handle: (req: RecordedRequest, behaviour: B) => Reply): Promise<RecordingServer<B>> {
   const requests: RecordedRequest[] = [];
-  let queue: B[] = [];
+  const queue: B[] = [];
   const server = createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
@@ -54,20 +55,7 @@ export async function startRecordingServer<B extends object>(handle: (req: Recor
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    requests,
-    last: () => {
-      if (requests.length === 0) throw new Error('the fake upstream has received no request');
-      return requests[requests.length - 1];
-    },
-    next: (...behaviours) => void queue.push(...behaviours),
-    reset: () => {
-      requests.length = 0;
-      queue = [];
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    ...fakeControls(server, requests, queue),
   };
 }
 
