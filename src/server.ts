@@ -14,6 +14,7 @@ import { registerHealth } from './surfaces/health.js';
 import { registerMetrics } from './surfaces/metrics.js';
 import { registerMlflow } from './surfaces/mlflow/routes.js';
 import { registerOpenAI } from './surfaces/openai/routes.js';
+import type { RequestObserver } from './telemetry/observers.js';
 
 export interface ServerOptions {
   state: GatewayState;
@@ -23,9 +24,11 @@ export interface ServerOptions {
   trustProxy?: boolean | number | string;
   /** Keys, limits and budgets, and the admin API; without it every endpoint is open. */
   access?: AccessControl;
+  /** Told of every finished request (request log, traces, alerts). */
+  observers?: RequestObserver[];
 }
 
-export function buildServer({ state, log, bodyLimit, trustProxy = false, access }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [] }: ServerOptions): FastifyInstance {
   // A hop count is "trust the nearest N proxies", as proxy-addr counts them.
   const trust = typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
   const app = Fastify({ logger: false, bodyLimit, trustProxy: trust, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -41,6 +44,7 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access 
       done(new GatewayError(400, `The request body is not valid JSON: ${(err as Error).message}`, { code: 'invalid_json' }));
     }
   };
+  app.decorate('gatehouseObservers', observers);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
 

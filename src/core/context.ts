@@ -45,6 +45,18 @@ export class RequestContext {
   access?: RequestAccess;
   /** The caller, once access control has identified it (absent for anonymous callers): routing conditions read it. */
   identity?: Caller;
+  /** USD the request cost (priced from its usage); absent when no price is known. */
+  costUsd?: number;
+  /** The usage was counted by the gateway's tokenizer, not reported by the provider. */
+  usageEstimated?: boolean;
+  /** How the response cache served the request: hit, semantic-hit, miss, bypass; absent when no cache applies. */
+  cacheStatus?: string;
+  /** The prompt template used, as id@version. */
+  promptVersion?: string;
+  /** The conversation session the request belongs to (context protocol). */
+  sessionId?: string;
+  /** The W3C trace id of the request's span, when tracing is on. */
+  traceId?: string;
 
   constructor(readonly clientIp: string) {}
 

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestContext } from '../core/context.js';
 import { requestFinished, requestStarted } from '../telemetry/metrics.js';
+import { notifyObservers } from '../telemetry/observers.js';
 import { asGatewayError, type GatewayError } from '../core/errors.js';
 
 /** Renders an error as a response body. OpenAI's shape by default; a surface may add fields (MLflow's `detail`). */
@@ -32,7 +33,10 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
     ctx.access?.finish(ctx);
     const status = aborted ? 499 : res.statusCode;
     requestFinished(ctx, status);
-    accessLog(log, request, status, ctx);
+    const path = request.routeOptions.url ?? request.url.split('?')[0];
+    accessLog(log, request, path, status, ctx);
+    const observers = request.server.gatehouseObservers;
+    if (observers.length > 0) notifyObservers(observers, { ctx, status, method: request.method, path }, (err) => log.error({ err }, 'request observer failed'));
   });
   return ctx;
 }
@@ -139,7 +143,7 @@ function drained(res: NodeJS.WritableStream, signal: AbortSignal): Promise<void>
   });
 }
 
-function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: RequestContext): void {
+function accessLog(log: Logger, request: FastifyRequest, path: string, status: number, ctx: RequestContext): void {
   if (!log.isLevelEnabled('info')) return;
   log.info(
     {
@@ -147,7 +151,7 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       request_id: ctx.id,
       method: request.method,
       // The route pattern, or the bare path: a query string may carry secrets.
-      path: request.routeOptions.url ?? request.url.split('?')[0],
+      path,
       status,
       endpoint: ctx.endpoint,
       route: ctx.route,
@@ -168,7 +172,6 @@ function accessLog(log: Logger, request: FastifyRequest, status: number, ctx: Re
       dropped_params: ctx.droppedParams,
       guardrails: ctx.guardrails?.map((e) => ({ rule: e.rule, stage: e.stage, action: e.action })),
       client_ip: request.ip,
-      ...ctx.access?.logFields(),
       ...ctx.access?.logFields(),
     },
   );
