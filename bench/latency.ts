@@ -9,7 +9,7 @@
 // both in flight), and "added" latency is taken against that interleaved baseline, not against a
 // baseline measured earlier.
 
-import { Client } from 'undici';
+import { Client, Pool, type Dispatcher } from 'undici';
 import { anthropicStreamBody, chatBody, streamBody } from './requests.js';
 import { summarize, type Summary } from './stats.js';
 import type { Mock, Target } from './targets.js';
@@ -140,6 +140,12 @@ export function anthropicStream(mock: Mock, apiKey: string): StreamCall {
 export interface StreamOptions {
   streams: number;
   warmupStreams: number;
+  /**
+   * Streams run before the measurement, `WARM_PARALLEL` at a time, so the stream path is compiled
+   * by the JIT as it is in a gateway that has served traffic: the load warm-up only sends
+   * non-stream requests, and a few sequential streams leave the streaming code interpreted.
+   */
+  parallelWarmupStreams: number;
   expectedTokens: number;
   maxSeconds: number;
 }
@@ -178,7 +184,7 @@ function readAnthropicEvent(data: string): EventReading {
 }
 
 /** Reads one SSE stream to its end, noting when each content token arrived. */
-async function oneStream(client: Client, call: StreamCall): Promise<StreamObservation> {
+async function oneStream(client: Dispatcher, call: StreamCall): Promise<StreamObservation> {
   const read = call.wire === 'openai' ? readOpenAIEvent : readAnthropicEvent;
   const started = nowMs();
   const res = await client.request({ path: call.path, method: 'POST', headers: call.headers, body: call.body });
@@ -215,7 +221,26 @@ async function oneStream(client: Client, call: StreamCall): Promise<StreamObserv
   return { ttft: firstToken, total: nowMs() - started, spread: lastToken - firstToken, tokens, usage, done };
 }
 
+const WARM_PARALLEL = 16;
+
+/** Runs `count` streams, WARM_PARALLEL at a time, and ignores what they measure (failures show up in the measured streams). */
+async function warmStreams(call: StreamCall, count: number): Promise<void> {
+  if (count <= 0) return;
+  const pool = new Pool(call.origin, { connections: WARM_PARALLEL, keepAliveTimeout: 60_000 });
+  let left = count;
+  const worker = async () => {
+    while (left-- > 0) await oneStream(pool, call).catch(() => undefined);
+  };
+  try {
+    await Promise.all(Array.from({ length: WARM_PARALLEL }, worker));
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}
+
 export async function measureStreams(call: StreamCall, options: StreamOptions, baseline?: StreamCall): Promise<StreamResult> {
+  await warmStreams(call, options.parallelWarmupStreams);
+  if (baseline) await warmStreams(baseline, options.parallelWarmupStreams);
   const client = new Client(call.origin, { pipelining: 1, keepAliveTimeout: 60_000 });
   const baseClient = baseline ? new Client(baseline.origin, { pipelining: 1, keepAliveTimeout: 60_000 }) : null;
   const ttft: number[] = [];

@@ -208,7 +208,7 @@ async function measureAll(live: Live[], mock: Mock, settings: BenchSettings): Pr
       baseline,
     );
     log(`${target.label}: time to first token, ${settings.streams} streams${paired}`);
-    const streamOptions = { streams: settings.streams, warmupStreams: 3, expectedTokens: settings.streamTokens, maxSeconds: 40 };
+    const streamOptions = { streams: settings.streams, warmupStreams: 3, parallelWarmupStreams: 400, expectedTokens: settings.streamTokens, maxSeconds: 40 };
     result.stream = await measureStreams(openaiStream(target), streamOptions, baseline && openaiStream(baseline));
     if (target.id === 'gatehouse') {
       // The translation cost on the stream path: the mock's Anthropic stream through Gatehouse's

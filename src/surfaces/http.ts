@@ -110,21 +110,36 @@ export async function sendSse<T>(
     'x-accel-buffering': 'no',
     ...gatewayHeaders(ctx),
   });
+  // Events that are ready together (one upstream read often carries several, e.g. the role chunk
+  // and the first token) leave in one packet: writes are corked until the current tick's work is done.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
+  const write = (text: string): boolean => {
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
+    return res.write(text);
+  };
   try {
     let next = first;
     while (!next.done) {
       if (ctx.ttftMs === undefined) ctx.ttftMs = ctx.elapsedMs();
       const name = opts.event ? `event: ${opts.event(next.value)}\n` : '';
-      if (!res.write(`${name}data: ${render(next.value)}\n\n`)) await drained(res, ctx.signal);
+      if (!write(`${name}data: ${render(next.value)}\n\n`)) await drained(res, ctx.signal);
       if (ctx.signal.aborted) return;
       next = await iterator.next();
     }
-    if (opts.done !== false) res.write('data: [DONE]\n\n');
+    if (opts.done !== false) write('data: [DONE]\n\n');
   } catch (err) {
     const error = asGatewayError(err);
     ctx.errorCode = error.code ?? error.type;
     const name = opts.event ? 'event: error\n' : '';
-    if (!ctx.signal.aborted) res.write(`${name}data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
+    if (!ctx.signal.aborted) write(`${name}data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
   } finally {
     await iterator.return?.();
     res.end();
