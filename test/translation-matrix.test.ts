@@ -140,8 +140,8 @@ const PROVIDERS: Record<string, ProviderRow> = {
     },
     reply: TGI_REPLY.trim(),
     usage: { prompt: 12, completion: 6, cached: 0 },
-    // No toolArgs: TGI's Messages API takes tools, but its fake (test/fakes/tgi-upstream.ts, its own
-    // implementation, not the OpenAI fake) always answers with text, so a forced tool call is untested here.
+    // The fake calls tools as TGI does (arguments as an object, one tool_calls object per delta, "eos_token").
+    toolArgs: fakeToolArguments(WEATHER_PARAMETERS),
   },
   'mlflow-serving': {
     start: async () => {

@@ -2,8 +2,12 @@
 // POST /generate {inputs, parameters} -> {generated_text, details}; POST /generate_stream -> SSE
 // `data:{token: {id, text, logprob, special}, generated_text, details}` with the full text and details
 // on the last event; and the Messages API, POST /v1/chat/completions (OpenAI's format, model "tgi").
+// Asked for a tool ("required", or a named function), the Messages API calls it as TGI does, not quite as
+// OpenAI does: `arguments` is a JSON object, not a string; a streamed delta's `tool_calls` is one object,
+// not an array; and the turn ends with finish_reason "eos_token" (as every TGI turn does).
 // It validates parameters as TGI does (temperature > 0, 0 < top_p < 1, no decoder_input_details on
 // streams: 422 {"error", "error_type": "validation"}); with a token, requests must carry it as a Bearer.
+import { fakeToolArguments } from './openai-upstream.js';
 import { startRecordingServer, words, type RecordedRequest, type RecordingServer, type Reply } from './recording-server.js';
 
 export const TGI_REPLY = ' Hello from the fake TGI server.';
@@ -57,10 +61,45 @@ function messagesApi(req: RecordedRequest): Reply {
   const text = TGI_REPLY.trim();
   const head = { id: '', created: 1_700_000_000, model: 'tgi', system_fingerprint: '2.4.0-native' };
   const usage = { prompt_tokens: 12, completion_tokens: words(text).length, total_tokens: 12 + words(text).length };
+  const tool = calledTool(body);
+  if (tool) return toolCall(body, tool, head, usage);
   if (!body.stream) return { json: { ...head, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: 'stop' }], usage } };
   const chunk = (delta: object, finish: string | null) => ({ ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
   const events: { data: unknown }[] = words(text).map((content) => ({ data: chunk({ role: 'assistant', content }, null) }));
   events.push({ data: chunk({ role: 'assistant', content: '' }, 'stop') });
+  if (body.stream_options?.include_usage) events.push({ data: { ...head, object: 'chat.completion.chunk', choices: [], usage } });
+  return { events: [...events, { data: '[DONE]' }] };
+}
+
+interface Tool {
+  name: string;
+  parameters?: Parameters<typeof fakeToolArguments>[0];
+}
+
+/** The function a request makes the model call: tool_choice "required" (the first tool) or a named one. */
+function calledTool(body: any): Tool | undefined {
+  const tools: Tool[] = (Array.isArray(body.tools) ? body.tools : []).map((t: any) => t.function);
+  if (body.tool_choice === 'required') return tools[0];
+  const name = body.tool_choice?.function?.name;
+  return name ? tools.find((t) => t.name === name) : undefined;
+}
+
+function toolCall(body: any, tool: Tool, head: object, usage: object): Reply {
+  const args = fakeToolArguments(tool.parameters);
+  if (!body.stream) {
+    const message = { role: 'assistant', content: null, tool_calls: [{ id: '0', type: 'function', function: { description: null, name: tool.name, arguments: args } }] };
+    return { json: { ...head, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: 'eos_token' }], usage } };
+  }
+  const chunk = (toolCalls: object | undefined, finish: string | null) => ({
+    ...head,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta: { role: 'assistant', ...(toolCalls ? { tool_calls: toolCalls } : {}) }, logprobs: null, finish_reason: finish }],
+    usage: null,
+  });
+  const fragments = JSON.stringify(args).match(/[\s\S]{1,4}/g) ?? [];
+  const events: { data: unknown }[] = [{ data: chunk({ index: 0, id: '0', type: 'function', function: { name: tool.name, arguments: '' } }, null) }];
+  for (const part of fragments) events.push({ data: chunk({ index: 0, function: { arguments: part } }, null) });
+  events.push({ data: chunk(undefined, 'eos_token') });
   if (body.stream_options?.include_usage) events.push({ data: { ...head, object: 'chat.completion.chunk', choices: [], usage } });
   return { events: [...events, { data: '[DONE]' }] };
 }

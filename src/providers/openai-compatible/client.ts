@@ -18,6 +18,7 @@ import { discardBody, exposeRateLimitHeaders, readJson, transportError, upstream
 import { refineUpstreamError } from '../shared/upstream-errors.js';
 import { readSseJson } from '../sse.js';
 import type { CallOptions, ProviderClient } from '../types.js';
+import { normalizeChoices } from './normalize.js';
 
 export interface OpenAICompatibleOptions {
   provider: string;
@@ -33,7 +34,7 @@ export interface OpenAICompatibleOptions {
   authHeaders?: () => Promise<Record<string, string>>;
   /** False for servers that take the model from the URL (Azure deployments): `model` is then left out of the body. */
   sendModel?: boolean;
-  /** Renames a server's own finish reasons to OpenAI's (Together's `eos`, Mistral's `model_length`). */
+  /** Renames a server's own finish reasons to OpenAI's (Together's `eos`, Mistral's `model_length`, TGI's `eos_token`). */
   finishReasons?: Readonly<Record<string, string>>;
 }
 
@@ -49,7 +50,7 @@ export class OpenAICompatibleClient implements ProviderClient {
   }
 
   chat(req: ChatRequest, call: CallOptions): Promise<ChatResponse> {
-    return this.json<ChatResponse>('/chat/completions', this.body(req, call, false), call).then((res) => this.renameFinishReasons(res));
+    return this.json<ChatResponse>('/chat/completions', this.body(req, call, false), call).then((res) => this.normalize(res));
   }
 
   chatStream(req: ChatRequest, call: CallOptions): Promise<AsyncIterable<ChatChunk>> {
@@ -57,7 +58,7 @@ export class OpenAICompatibleClient implements ProviderClient {
   }
 
   completions(req: CompletionRequest, call: CallOptions): Promise<CompletionResponse> {
-    return this.json<CompletionResponse>('/completions', this.body(req, call, false), call).then((res) => this.renameFinishReasons(res));
+    return this.json<CompletionResponse>('/completions', this.body(req, call, false), call).then((res) => this.normalize(res));
   }
 
   completionsStream(req: CompletionRequest, call: CallOptions): Promise<AsyncIterable<CompletionChunk>> {
@@ -90,8 +91,7 @@ export class OpenAICompatibleClient implements ProviderClient {
   private async stream<T extends { choices: unknown[]; usage?: unknown }>(path: ApiPath, body: object, call: CallOptions): Promise<AsyncIterable<T>> {
     const res = await this.send(path, body, call, 'text/event-stream');
     exposeRateLimitHeaders(res.headers, call.exposeHeader);
-    const { provider, secrets } = this.opts;
-    const client = this;
+    const { provider, secrets, finishReasons } = this.opts;
     // A JSON answer to a stream request holds no events: passing it on would be an empty, "complete" stream.
     if (String(res.headers['content-type'] ?? '').includes('json')) {
       discardBody(res.body);
@@ -99,24 +99,20 @@ export class OpenAICompatibleClient implements ProviderClient {
     }
     const events = readSseJson(res.body, provider, (err) => transportError(err, provider, call.signal));
     return (async function* () {
+      const seen = { calledTools: false };
       for await (const { data } of events) {
         const error = (data as { error?: { message?: string } }).error;
         if (error) {
           const message = redactSecrets(error.message ?? 'unknown error', secrets);
           throw new GatewayError(502, `Upstream ${provider} failed mid-stream: ${message}`, { code: 'upstream_error' });
         }
-        yield* splitUsage(client.renameFinishReasons(data as T));
+        yield* splitUsage(normalizeChoices(data as T, finishReasons, seen));
       }
     })();
   }
 
-  private renameFinishReasons<T extends { choices: unknown[] }>(res: T): T {
-    const names = this.opts.finishReasons;
-    if (!names || !Array.isArray(res.choices)) return res;
-    for (const choice of res.choices as { finish_reason?: string | null }[]) {
-      if (choice.finish_reason && names[choice.finish_reason]) choice.finish_reason = names[choice.finish_reason];
-    }
-    return res;
+  private normalize<T extends { choices: unknown[] }>(res: T): T {
+    return normalizeChoices(res, this.opts.finishReasons);
   }
 
   private async send(path: ApiPath, body: object, call: CallOptions, accept?: string) {

@@ -37,7 +37,8 @@ class TgiClient implements ProviderClient {
     const headers: Record<string, string> = config.hf_api_key ? { authorization: `Bearer ${config.hf_api_key}` } : {};
     const secrets = config.hf_api_key ? [config.hf_api_key] : [];
     this.upstream = { provider: tgiProvider.name, headers, secrets };
-    this.messages = new OpenAICompatibleClient({ provider: tgiProvider.name, baseUrl: `${this.base}/v1`, headers, secrets });
+    // TGI ends every turn with `eos_token`, tool calls included, and sends tool arguments as JSON objects (normalised by the client).
+    this.messages = new OpenAICompatibleClient({ provider: tgiProvider.name, baseUrl: `${this.base}/v1`, headers, secrets, finishReasons: { eos_token: 'stop' } });
   }
 
   chat(req: ChatRequest, call: CallOptions) {
