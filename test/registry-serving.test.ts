@@ -137,7 +137,7 @@ routes:
     expect(res.headers.get('retry-after')).toBe('5');
     const body = (await res.json()) as { error: { code: string; message: string }; detail: string };
     expect(body.error.code).toBe('model_not_resolved');
-    expect(body.error.message).toMatch(/Endpoint 'churn' has no model version to serve: the MLflow registry has not resolved 'churn@champion': .*401/);
+    expect(body.error.message).toMatch(/Endpoint 'churn' has no model version to serve: the MLflow registry has not resolved churn@champion: .*401/);
     expect(body.detail).toBe(body.error.message);
     // The token is never quoted back.
     expect(JSON.stringify(gw.logs)).not.toContain('wrong-token-5678');

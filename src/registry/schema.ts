@@ -83,3 +83,10 @@ export const modelEndpointSchema = <L extends z.ZodType>({ name, path, limit }: 
 
 export type RegistrySettings = z.infer<typeof RegistrySettingsSchema>;
 export type RegisteredModel = z.infer<typeof RegisteredModelSchema>;
+
+/** What a model reference asks for, for people: "churn@champion", "churn (stage Production)", "churn version 3". */
+export function describeRegisteredModel({ name, alias, stage, version }: RegisteredModel): string {
+  if (alias !== undefined) return `${name}@${alias}`;
+  if (stage !== undefined) return `${name} (stage ${stage})`;
+  return `${name} version ${version}`;
+}

@@ -4,7 +4,7 @@
 // (a stage transition, an alias moved) switches traffic at the next poll, with no restart.
 import type { Logger } from 'pino';
 import { resolveModelVersion, type ModelVersion, type RegistryConnection } from './client.js';
-import type { RegisteredModel } from './schema.js';
+import { describeRegisteredModel, type RegisteredModel } from './schema.js';
 
 export interface ServedVersion {
   version: string;
@@ -45,16 +45,9 @@ export class VersionWatcher {
     private readonly events?: WatcherEvents,
   ) {}
 
-  /** What the config asks for, for messages: "churn@champion", "churn (stage Production)", "churn version 3". */
+  /** What the config asks for, for messages. */
   describe(): string {
-    const { name, alias, stage, version } = this.model;
-    if (alias !== undefined) return `'${name}@${alias}'`;
-    if (stage !== undefined) return `'${name}' (stage ${stage})`;
-    return `'${name}' version ${version}`;
-  }
-
-  get running(): boolean {
-    return this.controller !== undefined;
+    return describeRegisteredModel(this.model);
   }
 
   /** Polls at once, then every interval. */
