@@ -80,6 +80,12 @@ describe('mlflow-model endpoints', () => {
     expect(gw!.logs.filter((l) => l.msg === 'request' && l.endpoint === 'churn').at(-1)).toMatchObject({ model: 'models:/churn/2', provider: 'mlflow-model', status: 200 });
     const metrics = await (await fetch(`${gw!.url}/metrics`)).text();
     expect(metrics).toContain('gatehouse_mlflow_model_version_info{endpoint="churn",model="churn",version="2"} 1');
+    // MLflow's endpoint listing shows it, with the version served now.
+    const listed = (await (await fetch(`${gw!.url}/api/2.0/endpoints/`)).json()) as { endpoints: unknown[] };
+    expect(listed.endpoints).toEqual([
+      { name: 'churn', endpoint_type: 'mlflow-model', model: { name: 'churn', alias: 'champion', provider: 'mlflow-model', version: '2' }, endpoint_url: '/gateway/churn/invocations', limit: null },
+    ]);
+    expect(await (await fetch(`${gw!.url}/api/2.0/gateway/routes/churn`)).json()).toMatchObject({ route_type: 'mlflow-model', model: { version: '2' } });
     expect(metrics).toMatch(/gatehouse_requests_total\{endpoint="churn",route="",provider="mlflow-model",model="models:\/churn\/2",status="200"/);
     expect(metrics).toMatch(/gatehouse_mlflow_model_version_changes_total\{endpoint="churn"\} 1/);
   });
