@@ -10,13 +10,16 @@ mlflow:
   serving_url: http://{name}-v{version}.models.svc:8080
 `;
 
+/** A provider endpoint, to sit beside the registry models. */
+const CHAT = `
+  - name: chat
+    endpoint_type: llm/v1/chat
+    model: { provider: mock, name: mock-chat }`;
+
 describe('mlflow-model config', () => {
   it('reads the endpoints form and the article form into model_endpoints', () => {
     const yaml = `${MLFLOW}
-endpoints:
-  - name: chat
-    endpoint_type: llm/v1/chat
-    model: { provider: mock, name: mock-chat }
+endpoints:${CHAT}
   - name: churn
     endpoint_type: mlflow-model
     model: { name: churn-classifier, alias: champion }
@@ -86,10 +89,7 @@ endpoints:
     const yaml = `
 mlflow:
   tracking_uri: http://mlflow:5000
-endpoints:
-  - name: chat
-    endpoint_type: llm/v1/chat
-    model: { provider: mock, name: mock-chat }
+endpoints:${CHAT}
   - name: churn
     endpoint_type: mlflow-model
     model: { name: churn, alias: champion, provider: mlflow }
