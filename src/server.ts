@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AccessControl } from './access/control.js';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
+import { serveModelPath } from './registry/invoke.js';
 import { registerGuardrailsAdmin } from './surfaces/admin/guardrails.js';
 import { registerAdmin } from './surfaces/admin/routes.js';
 import { registerAnthropic } from './surfaces/anthropic/routes.js';
@@ -69,6 +70,8 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
     // Config-declared paths change on reload, so they are looked up per request instead of registered as routes.
     const target = state.current.paths.get(path);
     if (target) return serveCustomPath(ctx, target, path, request, reply);
+    const model = state.current.models.atPath(path);
+    if (model) return serveModelPath(ctx, model, path, request, reply);
     sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${path}`, { code: 'unknown_path' }));
   });
 

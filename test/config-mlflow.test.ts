@@ -237,14 +237,16 @@ routes:
     expect(result.issues).toHaveLength(1);
   });
 
-  it('registry models (route_type: mlflow-model), once', () => {
+  it('registry models (route_type: mlflow-model) are read as mlflow-model endpoints', () => {
     const yaml = `
+mlflow: { tracking_uri: http://mlflow:5000, serving_url: "http://models/{name}/{version}" }
 routes:
   - name: registered
     route_type: mlflow-model
     model: { name: my-model, version: 3 }
 `;
     const result = load(yaml);
-    expect(issueAt(result, 'routes[0].route_type').message).toMatch(/mlflow-model.*not supported/);
+    expect(result.issues).toEqual([]);
+    expect(result.config!.model_endpoints[0]).toMatchObject({ name: 'registered', endpoint_type: 'mlflow-model', model: { name: 'my-model', version: '3' } });
   });
 });

@@ -10,13 +10,13 @@ import { authenticate, missingCredential } from './authenticate.js';
 import type { AccessServices } from './control.js';
 import type { Identity } from './identity.js';
 import { gaugeChecks, limitExceeded, planLimits, rateHeaders, tokenChecks, type LimitPlan } from './limits.js';
-import { checkPermission, matchesAny } from './permissions.js';
+import { checkPermission, matchesAny, type Admissible } from './permissions.js';
 import { estimatePromptTokens } from './tokens.js';
 
 /** What the pipeline and the HTTP layer see of access control. */
 export interface RequestAccess {
-  /** Authenticates, authorizes and counts the request; returns the target to serve (another one when a budget downgrades). */
-  admit(ctx: RequestContext, target: Target, body: unknown): Promise<Target>;
+  /** Authenticates, authorizes and counts the request; returns the target to serve (another one of the same type when a budget downgrades). */
+  admit<T extends Admissible>(ctx: RequestContext, target: T, body: unknown): Promise<T | Target>;
   /** Called once when the response has ended. */
   finish(ctx: RequestContext): void;
   /** Fields for the access log line (never the credential). */
@@ -39,8 +39,8 @@ export class Admission implements RequestAccess {
     private readonly userHeader: string | undefined,
   ) {}
 
-  async admit(ctx: RequestContext, requested: Target, body: unknown): Promise<Target> {
-    let target = requested;
+  async admit<T extends Admissible>(ctx: RequestContext, requested: T, body: unknown): Promise<T | Target> {
+    let target: T | Target = requested;
     const who = this.enforce ? await this.identify(target) : undefined;
     if (who) {
       checkPermission(who, target);
@@ -84,7 +84,7 @@ export class Admission implements RequestAccess {
     return this.who && this.services.guardrails().of(this.who);
   }
 
-  private async identify(target: Target): Promise<Identity | undefined> {
+  private async identify(target: Admissible): Promise<Identity | undefined> {
     const open = this.config.auth.open_endpoints !== undefined && matchesAny(this.config.auth.open_endpoints, target.name);
     if (this.credential === undefined) {
       if (open) return undefined;
@@ -99,7 +99,7 @@ export class Admission implements RequestAccess {
     }
   }
 
-  private downgrade(from: Target, name: string): Target {
+  private downgrade(from: Admissible, name: string): Target {
     const to = this.services.targets().get(name);
     if (!to || to.type !== from.type) {
       throw new GatewayError(402, `Budget exceeded, and its downgrade target '${name}' is not ${to ? 'of the same API type' : 'configured'}`, { code: 'budget_exceeded' });

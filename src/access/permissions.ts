@@ -19,15 +19,21 @@ function globRegExp(glob: string): RegExp {
 
 export const matchesAny = (globs: readonly string[], value: string) => globs.some((g) => globRegExp(g).test(value));
 
+/**
+ * What access control reads of a target: an endpoint or route of the routing table, or an endpoint
+ * outside it (an MLflow registry model: its `model` is the registered model's name).
+ */
+export type Admissible = Target | { kind: 'endpoint'; name: string; model: string; type: string };
+
 /** The upstream models a target can reach (a route: every destination's, recursively). */
-export function reachableModels(target: Target, seen = new Set<Target>()): string[] {
+export function reachableModels(target: Admissible, seen = new Set<Target>()): string[] {
   if (target.kind === 'endpoint') return [target.model];
   if (seen.has(target)) return [];
   seen.add(target);
   return target.destinations.flatMap((d) => reachableModels(d.target, seen));
 }
 
-function refusal(allow: Allow, target: Target): string | undefined {
+function refusal(allow: Allow, target: Admissible): string | undefined {
   const list = target.kind === 'endpoint' ? allow.endpoints : allow.routes;
   if (list && !matchesAny(list, target.name)) return `${target.kind} '${target.name}'`;
   if (allow.models) {
@@ -38,7 +44,7 @@ function refusal(allow: Allow, target: Target): string | undefined {
 }
 
 /** Throws 403 unless every policy of the identity allows the target. */
-export function checkPermission(who: Identity, target: Target): void {
+export function checkPermission(who: Identity, target: Admissible): void {
   const policies: Policy[] = who.teamPolicy ? [who.own, who.teamPolicy] : [who.own];
   for (const policy of policies) {
     const denied = policy.allow && refusal(policy.allow, target);

@@ -3,6 +3,7 @@
 import type { RouteConfig } from '../config/schema.js';
 import { formatIssue } from '../config/issues.js';
 import { ConfigError, createGateway, type Gateway } from '../gateway.js';
+import { describeRegisteredModel } from '../registry/schema.js';
 
 export interface ServeOptions {
   config: string;
@@ -61,15 +62,16 @@ function banner(gateway: Gateway, opts: ServeOptions, host: string): string {
   const port = typeof address === 'object' && address ? address.port : 0;
   const everywhere = host === '0.0.0.0' || host === '::';
   const url = `http://${everywhere ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
-  const { endpoints, routes } = gateway.config;
+  const { endpoints, routes, model_endpoints } = gateway.config;
   return [
     `Gatehouse listening on ${url}${everywhere ? ` (all interfaces, ${host})` : ''}`,
     `  config: ${opts.config} (${opts.watch ? 'reloaded when it changes and on SIGHUP' : 'reloaded on SIGHUP'})`,
     `  data: ${gateway.access.describe().data} (keys, teams, audit log, spend)`,
     `  shared state: ${gateway.access.describe().shared}`,
-    `  endpoints (${endpoints.length}):`,
+    `  endpoints (${endpoints.length + model_endpoints.length}):`,
     ...endpoints.map((e) => `    ${e.name}  ${e.endpoint_type}  ${e.model.provider}/${e.model.name}${e.path ? `  also at ${e.path}` : ''}`),
     ...gateway.skipped.map((s) => `    ${s.name}  skipped: set ${s.missing.join(', ')} to serve it`),
+    ...model_endpoints.map((e) => `    ${e.name}  mlflow-model  ${describeRegisteredModel(e.model)}${e.path ? `  also at ${e.path}` : ''}`),
     `  routes (${routes.length}):`,
     ...routes.map((r) => `    ${r.name}  ${r.task_type}  ${describeDestinations(r)}`),
     `  try: curl ${url}/v1/models`,

@@ -23,9 +23,14 @@ export function editorJsonSchema(): Record<string, unknown> {
   for (const model of endpoint.properties!.model.oneOf ?? []) alias(model, 'config', `${String(model.properties!.provider.const)}_config`);
   alias(route, 'task_type', 'route_type');
   alias(route, 'path', 'endpoint');
+  // Registry models (endpoint_type mlflow-model) are written among the endpoints, or the routes in the article form.
+  const modelEndpoint = lists.model_endpoints.items!;
+  alias(modelEndpoint, 'endpoint_type', 'route_type');
+  alias(modelEndpoint, 'path', 'endpoint');
+  lists.endpoints.items = { description: 'An endpoint: a provider model (llm/v1/*) or a registry model (mlflow-model).', anyOf: [endpoint, modelEndpoint] };
   lists.routes.items = {
     description: 'A traffic route, or an endpoint written under `routes:` as MLflow 2.5-2.8 and its articles do (an entry with `model` and no `destinations`).',
-    anyOf: [route, endpoint],
+    anyOf: [route, endpoint, modelEndpoint],
   };
   return schema as Record<string, unknown>;
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkAccessReferences } from '../access/config-checks.js';
 import { findProvider } from '../providers/index.js';
+import { checkModelEndpoints, resolveRegistrySettings } from '../registry/settings.js';
 import { formatPath, type ConfigIssue, type Path } from './issues.js';
 import { normalizeConfig } from './normalize.js';
 import { ConfigSchema, type GatewayConfig } from './schema.js';
@@ -77,6 +78,12 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     if (!requireEnv || skipped.has(endpoint)) return;
     add(path, `environment variable ${variable} is not set (or is empty); set it, or add \`requires_env: ${variable}\` to serve this endpoint only when it is`);
   });
+  const registry: SecretContext = { env, baseDir: dirname(file), secretKeys: [], missing: [], secrets };
+  resolveRegistrySettings(value, registry);
+  for (const m of registry.missing) {
+    unresolved.add(formatPath(m.path));
+    if (requireEnv) add(m.path, `environment variable ${m.variable} is not set (or is empty)`);
+  }
 
   const parsed = ConfigSchema.safeParse(value);
   if (!parsed.success) {
@@ -92,6 +99,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
     where: (path) => `line ${source.locate(normalized.sourcePath(path)).line}`,
   });
   references.push(...checkAccessReferences(parsed.success ? parsed.data : value));
+  references.push(...checkModelEndpoints(parsed.success ? parsed.data : value, requireEnv));
   for (const p of references) add(p.path, p.message, p.path[p.path.length - 1] === 'name');
 
   if (issues.length > 0) return { file, issues: tidy(issues, secrets) };

@@ -7,7 +7,10 @@
 // - `endpoint: /public/path` for `path`.
 // - `<provider>_config` (e.g. `openai_config`) for `config` inside `model`.
 // - provider names in any case, with "_" for "-" (`OpenAI`).
+// - endpoints of endpoint_type `mlflow-model` (registry models, under `endpoints:` or `routes:`) are
+//   gathered into `model_endpoints`, since they take another schema (src/registry/schema.ts).
 import { providers } from '../providers/index.js';
+import { MODEL_ENDPOINT_TYPE } from '../registry/schema.js';
 import type { Path } from './issues.js';
 
 type Obj = Record<string, unknown>;
@@ -37,40 +40,32 @@ export function normalizeConfig(raw: unknown): Normalized {
 
   const root: Obj = { ...raw };
   origins.set(root, { path: [] });
-  const endpoints: unknown[] = [];
-  const routes: unknown[] = [];
   // Lists are rebuilt (legacy routes become endpoints), so each element remembers where it was written.
-  const endpointSources: Path[] = [];
-  const routeSources: Path[] = [];
+  const lists = { endpoints: new SourcedList(), routes: new SourcedList(), model_endpoints: new SourcedList() };
+  const addEndpoint = (entry: unknown, at: Path) => {
+    const out = rewriteEndpoint(entry, at, origins, problems);
+    (isObj(out) && out.endpoint_type === MODEL_ENDPOINT_TYPE ? lists.model_endpoints : lists.endpoints).add(out, at);
+  };
 
   const rawEndpoints = raw.endpoints;
-  if (Array.isArray(rawEndpoints)) {
-    rawEndpoints.forEach((entry, i) => {
-      endpoints.push(rewriteEndpoint(entry, ['endpoints', i], origins, problems));
-      endpointSources.push(['endpoints', i]);
-    });
-  }
+  if (Array.isArray(rawEndpoints)) rawEndpoints.forEach((entry, i) => addEndpoint(entry, ['endpoints', i]));
   const rawRoutes = raw.routes;
   if (Array.isArray(rawRoutes)) {
     rawRoutes.forEach((entry, i) => {
       const at: Path = ['routes', i];
-      if (isObj(entry) && 'model' in entry && !('destinations' in entry)) {
-        endpoints.push(rewriteEndpoint(entry, at, origins, problems));
-        endpointSources.push(at);
-      } else {
-        routes.push(rewriteRoute(entry, at, origins));
-        routeSources.push(at);
-      }
+      if (isObj(entry) && 'model' in entry && !('destinations' in entry)) addEndpoint(entry, at);
+      else lists.routes.add(rewriteRoute(entry, at, origins), at);
     });
   }
+  const rawModels = raw.model_endpoints;
+  if (Array.isArray(rawModels)) rawModels.forEach((entry, i) => lists.model_endpoints.add(entry, ['model_endpoints', i]));
   // Keep a list that was not a list, so validation reports its real type.
-  if ('endpoints' in raw) root.endpoints = Array.isArray(rawEndpoints) ? endpoints : rawEndpoints;
-  else if (endpoints.length > 0) root.endpoints = endpoints;
-  if ('routes' in raw) root.routes = Array.isArray(rawRoutes) ? routes : rawRoutes;
-  const elementSources = new Map<unknown, Path[]>([
-    [endpoints, endpointSources],
-    [routes, routeSources],
-  ]);
+  for (const key of ['endpoints', 'routes', 'model_endpoints'] as const) {
+    const written = raw[key];
+    if (key in raw) root[key] = Array.isArray(written) ? lists[key].items : written;
+    else if (lists[key].items.length > 0) root[key] = lists[key].items;
+  }
+  const elementSources = new Map<unknown, Path[]>(Object.values(lists).map((list) => [list.items, list.sources]));
 
   const sourcePath = (path: Path): Path => {
     let node: unknown = root;
@@ -104,14 +99,20 @@ function rewriteEndpoint(entry: unknown, at: Path, origins: WeakMap<object, Orig
   rename(out, 'route_type', 'endpoint_type', keys);
   rename(out, 'endpoint', 'path', keys);
   origins.set(out, { path: at, keys });
-  if (out.endpoint_type === 'mlflow-model') {
-    problems.push({
-      path: [...at, keys.endpoint_type ?? 'endpoint_type'],
-      message: 'route_type "mlflow-model" (models served from the MLflow model registry) is not supported by this version of Gatehouse; serve the model with provider "mlflow-model-serving" or "openai" and its URL instead',
-    });
-  }
-  if (isObj(out.model)) out.model = rewriteModel(out.model, [...at, 'model'], origins, problems);
+  // A registry model names no provider, so there are no provider spellings to rewrite.
+  if (isObj(out.model) && out.endpoint_type !== MODEL_ENDPOINT_TYPE) out.model = rewriteModel(out.model, [...at, 'model'], origins, problems);
   return out;
+}
+
+/** A rebuilt list, with where each element was written. */
+class SourcedList {
+  readonly items: unknown[] = [];
+  readonly sources: Path[] = [];
+
+  add(item: unknown, at: Path): void {
+    this.items.push(item);
+    this.sources.push(at);
+  }
 }
 
 // MLflow matches provider names loosely: case and "-" versus "_" do not matter ("OpenAI", "amazon_bedrock").

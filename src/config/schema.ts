@@ -8,6 +8,7 @@ import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
+import { modelEndpointSchema, RegistrySettingsSchema } from '../registry/schema.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -101,6 +102,8 @@ export const EndpointSchema = z
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
+export const ModelEndpointSchema = modelEndpointSchema({ name: name('endpoint'), path: publicPath, limit: LimitSchema });
+
 export const DestinationSchema = z
   .strictObject({
     name: z.string().min(1).meta({ description: 'The endpoint (or route) that receives this share of traffic.' }),
@@ -144,6 +147,11 @@ export const ConfigSchema = z
     server: ServerSchema.prefault({}),
     endpoints: z.array(EndpointSchema).default([]).meta({ description: 'Endpoints (MLflow AI Gateway schema, accepted verbatim).' }),
     routes: z.array(RouteSchema).default([]).meta({ description: 'Routes over endpoints (MLflow traffic routes).' }),
+    // Models from the MLflow registry (src/registry).
+    mlflow: RegistrySettingsSchema.optional(),
+    model_endpoints: z.array(ModelEndpointSchema).default([]).meta({
+      description: 'Endpoints of endpoint_type mlflow-model. Usually written under `endpoints:` (or `routes:` with route_type mlflow-model), from where they are gathered here.',
+    }),
     // Identity and admission (schema-access.ts).
     storage: StorageSchema.prefault({}),
     auth: AuthSchema.prefault({}),
@@ -156,6 +164,7 @@ export const ConfigSchema = z
 export type GatewayConfig = z.infer<typeof ConfigSchema>;
 export type EndpointConfig = z.infer<typeof EndpointSchema>;
 export type RouteConfig = z.infer<typeof RouteSchema>;
+export type ModelEndpointConfig = z.infer<typeof ModelEndpointSchema>;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
 /** The JSON Schema of the native form (what a person writes, so input types). Editors get json-schema.ts's, which adds MLflow's spellings. */

@@ -13,8 +13,16 @@ const RESERVED_PREFIXES = ['/v1/', '/api/2.0/', '/api/3.0/', '/endpoints/', '/ga
 
 /** The parts these checks read. Loose on purpose: they also run on a config that failed the schema. */
 interface Loose {
-  endpoints?: { name?: unknown; endpoint_type?: unknown; path?: unknown }[];
+  endpoints?: LooseEndpoint[];
   routes?: LooseRoute[];
+  /** Registry models (endpoint_type mlflow-model): named and pathed like endpoints, but no route's destination. */
+  model_endpoints?: LooseEndpoint[];
+}
+
+interface LooseEndpoint {
+  name?: unknown;
+  endpoint_type?: unknown;
+  path?: unknown;
 }
 
 interface LooseRoute {
@@ -45,12 +53,14 @@ export function checkReferences(input: unknown, { skipped = new Map(), where = f
   };
   config.endpoints.forEach((e, i) => claim(e.name, ['endpoints', i]));
   config.routes.forEach((r, i) => claim(r.name, ['routes', i]));
+  config.model_endpoints.forEach((e, i) => claim(e.name, ['model_endpoints', i]));
 
   // Only valid types are compared; a misspelled one was reported by the schema already.
   const typeOf = new Map<string, string>();
   const validType = (t: unknown) => (ENDPOINT_TYPES as readonly unknown[]).includes(t) ? String(t) : 'unknown';
   for (const e of config.endpoints) if (typeof e.name === 'string') typeOf.set(e.name, validType(e.endpoint_type));
   for (const r of config.routes) if (typeof r.name === 'string') typeOf.set(r.name, validType(r.task_type));
+  for (const e of config.model_endpoints) if (typeof e.name === 'string') typeOf.set(e.name, String(e.endpoint_type));
   const known = [...typeOf.keys()];
 
   config.routes.forEach((route, i) => {
@@ -95,6 +105,7 @@ export function checkReferences(input: unknown, { skipped = new Map(), where = f
   };
   config.endpoints.forEach((e, i) => checkPath(e.path, ['endpoints', i, 'path']));
   config.routes.forEach((r, i) => checkPath(r.path, ['routes', i, 'path']));
+  config.model_endpoints.forEach((e, i) => checkPath(e.path, ['model_endpoints', i, 'path']));
   return problems;
 }
 
@@ -156,5 +167,5 @@ function findCycles(config: Required<Loose>): Problem[] {
 function looseView(input: unknown): Required<Loose> {
   const value = (input ?? {}) as Loose;
   const objects = <T>(list: unknown): T[] => (Array.isArray(list) ? list.filter((x) => x && typeof x === 'object') : []);
-  return { endpoints: objects(value.endpoints), routes: objects(value.routes) };
+  return { endpoints: objects(value.endpoints), routes: objects(value.routes), model_endpoints: objects(value.model_endpoints) };
 }

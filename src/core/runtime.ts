@@ -13,6 +13,7 @@ import { HealthChecker } from '../routing/health.js';
 import { LiveState } from '../routing/live.js';
 import type { StickySpec } from '../routing/sticky.js';
 import { previewChoice, type RouteDestination } from '../routing/strategy.js';
+import { buildModelEndpoints, type ModelEndpoints } from '../registry/endpoints.js';
 
 export interface EndpointRuntime {
   kind: 'endpoint';
@@ -57,6 +58,8 @@ export interface Runtime {
   targets: Map<string, Target>;
   /** Custom public paths declared in config. */
   paths: Map<string, Target>;
+  /** Endpoints serving MLflow registry models (endpoint_type mlflow-model): outside routing, invoked with scoring payloads. */
+  models: ModelEndpoints;
   loadedAt: Date;
   source: string;
 }
@@ -92,8 +95,9 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   for (const { name, endpoint_type, guardrails } of sections) {
     if (guardrails) targets.get(name)!.guardrails = compileStageRules(guardrails, endpoint_type, targets);
   }
+  const models = buildModelEndpoints(config, limiters, inUse);
   limiters.retain(inUse);
-  return { config, targets, paths, loadedAt: new Date(), source };
+  return { config, targets, paths, models, loadedAt: new Date(), source };
 }
 
 function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined): EndpointRuntime {
@@ -155,10 +159,12 @@ export class GatewayState {
   swap(next: Runtime): Runtime {
     const previous = this.current;
     const kept = carryOver(previous, next);
+    next.models.adopt(previous.models);
     this.goLive(next);
     for (const target of previous.targets.values()) {
       if (target.kind === 'endpoint' && !kept.has(target.live)) target.healthChecker?.stop();
     }
+    previous.models.retire(next.models);
     this.current = next;
     return previous;
   }
@@ -170,11 +176,13 @@ export class GatewayState {
       target.live.log = this.log;
       target.healthChecker?.start();
     }
+    runtime.models.start(this.log);
   }
 
-  /** Stops background work (health probes). */
+  /** Stops background work (health probes, registry polls). */
   close(): void {
     for (const target of this.current.targets.values()) if (target.kind === 'endpoint') target.healthChecker?.stop();
+    this.current.models.stop();
   }
 }
 

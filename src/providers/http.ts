@@ -39,9 +39,15 @@ export interface UpstreamRequest {
 
 /** Sends a request and returns the response once its headers arrived; non-2xx answers become GatewayErrors. */
 export async function upstreamRequest(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
-  let res: Dispatcher.ResponseData;
+  const res = await sendUpstream(req);
+  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  throw await upstreamStatusError(res, req.provider, req.secrets);
+}
+
+/** Sends a request and returns the response once its headers arrived, whatever its status (for callers that pass error answers on). */
+export async function sendUpstream(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
   try {
-    res = await request(req.url, {
+    return await request(req.url, {
       method: req.method ?? 'POST',
       headers: req.headers,
       body: req.body,
@@ -53,8 +59,6 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<Dispatcher.
   } catch (err) {
     throw transportError(err, req.provider, req.signal);
   }
-  if (res.statusCode >= 200 && res.statusCode < 300) return res;
-  throw await upstreamStatusError(res, req.provider, req.secrets);
 }
 
 /**
@@ -116,8 +120,8 @@ export function transportError(err: unknown, provider: string, signal: AbortSign
 
 const MAX_ERROR_BODY = 64 * 1024;
 
-/** Reads an upstream's error answer (bounded) into a GatewayError. */
-async function upstreamStatusError(res: Dispatcher.ResponseData, provider: string, secrets: readonly string[]): Promise<GatewayError> {
+/** Reads an upstream's error answer, up to 64 KiB; a broken body yields what arrived. The connection is then freed. */
+export async function readErrorText(res: Dispatcher.ResponseData): Promise<string> {
   let text = '';
   try {
     for await (const chunk of res.body) {
@@ -128,6 +132,12 @@ async function upstreamStatusError(res: Dispatcher.ResponseData, provider: strin
     // The body is only used for the message; a broken one still yields an error with the status.
   }
   discardBody(res.body);
+  return text;
+}
+
+/** Reads an upstream's error answer (bounded) into a GatewayError. */
+async function upstreamStatusError(res: Dispatcher.ResponseData, provider: string, secrets: readonly string[]): Promise<GatewayError> {
+  const text = await readErrorText(res);
   const { message, param, retryDelay } = parseErrorBody(text);
   const header = res.headers['retry-after'];
   const retryAfter = typeof header === 'string' ? header : retryDelay;

@@ -18,6 +18,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** A JSON body. */
   json?: unknown;
+  /** A plain-text body (an upstream that does not answer JSON). */
+  text?: string;
   /** Server-Sent Events, sent in order; `event` names the SSE event type. */
   events?: { event?: string; data: unknown }[];
 }
@@ -46,6 +48,10 @@ export async function startRecordingServer<B extends object>(handle: (req: Recor
       res.writeHead(reply.status ?? 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...reply.headers });
       for (const { event, data } of reply.events) res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
       return void res.end();
+    }
+    if (reply.text !== undefined) {
+      res.writeHead(reply.status ?? 200, { 'content-type': 'text/plain', ...reply.headers });
+      return void res.end(reply.text);
     }
     const payload = JSON.stringify(reply.json ?? {});
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...reply.headers });

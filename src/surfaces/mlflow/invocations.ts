@@ -8,6 +8,7 @@ import type { RequestContext } from '../../core/context.js';
 import { badRequest, GatewayError } from '../../core/errors.js';
 import type { GatewayState, Target } from '../../core/runtime.js';
 import { HANDLERS, type ResponseStyle } from '../openai/routes.js';
+import { invokeModel } from '../../registry/invoke.js';
 import { requireObject } from '../validate.js';
 import { endpointNotFound, MLFLOW_ROUTE, mlflowErrorBody, mlflowHandler, nameParam } from './respond.js';
 
@@ -33,10 +34,17 @@ export function registerInvocations(app: FastifyInstance, state: GatewayState, l
     if (!target) throw endpointNotFound(name);
     return target;
   };
-  const serve = mlflowHandler(log, (ctx, request, reply) => invoke(ctx, targetOf(nameParam(request)), request.body, reply, MLFLOW_STYLE));
+  const serve = mlflowHandler(log, (ctx, request, reply) => {
+    const name = nameParam(request);
+    // A registry model (endpoint_type mlflow-model) takes MLflow's scoring payload as it is.
+    const model = state.current.models.get(name);
+    if (model) return invokeModel(ctx, model, request.body, reply, mlflowErrorBody);
+    return invoke(ctx, targetOf(name), request.body, reply, MLFLOW_STYLE);
+  });
   // As in MLflow: a known name with another method is a 405, an unknown name a 404.
   const refuse = mlflowHandler(log, (_ctx, request) => {
-    targetOf(nameParam(request));
+    const name = nameParam(request);
+    if (!state.current.models.get(name)) targetOf(name);
     throw methodNotAllowed(request.method, request.url.split('?')[0]);
   });
   for (const url of ['/endpoints/:name/invocations', '/gateway/:name/invocations']) {

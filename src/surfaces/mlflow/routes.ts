@@ -4,11 +4,10 @@
 // /api/3.0/gateway/route/{name}.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { EndpointConfig } from '../../config/schema.js';
 import { GatewayError } from '../../core/errors.js';
-import type { GatewayState } from '../../core/runtime.js';
+import type { GatewayState, Runtime } from '../../core/runtime.js';
 import { sendJson } from '../http.js';
-import { endpointItem, legacyRouteItem, trafficRouteItem } from './catalog.js';
+import { endpointItem, legacyRouteItem, trafficRouteItem, type Listed } from './catalog.js';
 import { registerInvocations } from './invocations.js';
 import { page, type PageQuery } from './paging.js';
 import { endpointNotFound, MLFLOW_ROUTE, mlflowHandler, nameParam, routeNotFound } from './respond.js';
@@ -16,7 +15,7 @@ import { endpointNotFound, MLFLOW_ROUTE, mlflowHandler, nameParam, routeNotFound
 interface Catalog {
   base: string;
   key: string;
-  item: (endpoint: EndpointConfig) => unknown;
+  item: (listed: Listed) => unknown;
   missing: (name: string) => GatewayError;
 }
 
@@ -29,14 +28,16 @@ export function registerMlflow(app: FastifyInstance, state: GatewayState, log: L
     mlflowHandler(log, (ctx, request, reply) => {
       const name = nameParam(request);
       const target = state.current.targets.get(name);
-      if (target?.kind !== 'endpoint') throw missing(name);
-      sendJson(reply, ctx, item(target.config));
+      const model = state.current.models.get(name);
+      const found: Listed | undefined = target?.kind === 'endpoint' ? { kind: 'provider', config: target.config } : model && { kind: 'registry', endpoint: model };
+      if (!found) throw missing(name);
+      sendJson(reply, ctx, item(found));
     });
 
   for (const catalog of catalogs) {
     const { base, key, item } = catalog;
     const list = mlflowHandler(log, (ctx, request, reply) => {
-      const { items, next_page_token } = page(state.current.config.endpoints, request.query as PageQuery);
+      const { items, next_page_token } = page(listed(state.current), request.query as PageQuery);
       sendJson(reply, ctx, { [key]: items.map(item), next_page_token });
     });
     // MLflow redirects the form without the slash; serving both spares clients the round trip.
@@ -67,4 +68,12 @@ export function registerMlflow(app: FastifyInstance, state: GatewayState, log: L
   }
 
   registerInvocations(app, state, log);
+}
+
+/** The endpoints the listings show, in config order: provider models, then registry models. */
+function listed(runtime: Runtime): Listed[] {
+  return [
+    ...runtime.config.endpoints.map((config): Listed => ({ kind: 'provider', config })),
+    ...runtime.models.list.map((endpoint): Listed => ({ kind: 'registry', endpoint })),
+  ];
 }
