@@ -118,6 +118,7 @@ describe('header controls', () => {
     expect((await answer(await ask(gw.url, 'C'))).cache).toBe('miss');
     expect((await answer(await ask(gw.url, 'C', { headers: { 'cache-control': 'no-cache' } }))).cache).toBe('miss');
     expect((await answer(await ask(gw.url, 'C', { headers: { 'cache-control': 'no-store' } }))).cache).toBe('hit');
+    expect((await ask(gw.url, 'Never asked', { headers: { 'cache-control': 'only-if-cached' } })).status).toBe(504);
     expect(calls()).toBe(3);
   });
 });
