@@ -10,6 +10,8 @@ import type { BackendChoice, ResponseCache } from './service.js';
 export interface CachePolicy {
   /** The endpoint or route the policy belongs to (the name the client called). */
   target: string;
+  /** The providers and models the target can reach: part of every key, so a reload that changes them starts afresh. */
+  models: string;
   ttlMs: number;
   scope: CacheScope;
   maxEntries: number;
@@ -40,6 +42,7 @@ export function compileCachePolicy(
   const semantic = merged.mode === 'semantic' ? (merged.semantic ?? { threshold: 0.95, max_entries: 1000, embedder: { type: 'local' as const, dimensions: 256 } }) : undefined;
   return {
     target: name,
+    models: [...modelsOf(targets.get(name), new Set())].sort().join(','),
     ttlMs: merged.ttl ?? HOUR_MS,
     scope: merged.scope ?? 'team',
     maxEntries: merged.max_entries ?? 10_000,
@@ -50,6 +53,16 @@ export function compileCachePolicy(
     service,
     config,
   };
+}
+
+/** provider:model of every endpoint a target can reach through its routes. */
+function modelsOf(target: Target | undefined, seen: Set<Target>): Set<string> {
+  const models = new Set<string>();
+  if (!target || seen.has(target)) return models;
+  seen.add(target);
+  if (target.kind === 'endpoint') models.add(`${target.provider}:${target.model}`);
+  else for (const d of target.destinations) for (const m of modelsOf(d.target, seen)) models.add(m);
+  return models;
 }
 
 function embedderFor(embedder: NonNullable<CacheSection['semantic']>['embedder'], targets: ReadonlyMap<string, Target>): Embedder {

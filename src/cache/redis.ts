@@ -30,10 +30,11 @@ export class RedisBackend implements CacheBackend {
   }
 
   async purge(filter: PurgeFilter): Promise<number> {
-    const pattern = `${filter.target ?? '*'}|${filter.team ?? '*'}|*`;
-    const entries = await this.unlinkMatching(`${this.prefix}cache:e:${pattern}`);
-    await this.unlinkMatching(`${this.prefix}cache:v:${pattern}`);
-    await this.unlinkMatching(`${this.prefix}cache:vt:${pattern}`);
+    const pattern = `${filter.target === undefined ? '*' : literal(filter.target)}|${filter.team === undefined ? '*' : literal(filter.team)}|*`;
+    const prefix = literal(this.prefix);
+    const entries = await this.unlinkMatching(`${prefix}cache:e:${pattern}`);
+    await this.unlinkMatching(`${prefix}cache:v:${pattern}`);
+    await this.unlinkMatching(`${prefix}cache:vt:${pattern}`);
     return entries;
   }
 
@@ -47,6 +48,9 @@ export class RedisBackend implements CacheBackend {
     return removed;
   }
 }
+
+/** Text matched literally in a SCAN pattern (a prefix may hold glob characters). */
+const literal = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 
 class RedisVectors implements VectorIndex {
   constructor(

@@ -95,7 +95,7 @@ async function look<R extends Answer>(ctx: RequestContext, policy: CachePolicy, 
     return {};
   }
   const partition = partitionOf(policy.target, policy.scope, ctx.identity);
-  const keys = requestKeys(kind, checked.target.name, checked.request);
+  const keys = requestKeys(kind, `${checked.target.name}@${policy.models}`, checked.request);
   const exactKey = `${partitionKey(partition)}|${keys.exact}`;
   const vectorPartition = `${partitionKey(partition)}|${keys.params}`;
   const text = policy.semantic ? promptText(kind, checked.request) : undefined;

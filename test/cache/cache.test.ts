@@ -71,6 +71,17 @@ describe('exact cache', () => {
     expect((await answer(await ask(gw.url, 'Short-lived'))).cache).toBe('miss');
   });
 
+  it('keeps entries over a reload, and starts afresh when the target\'s model changes', async () => {
+    gw = await startGateway(cacheConfig(fake));
+    await ask(gw.url, 'Survive a reload');
+    gw.writeConfig(cacheConfig(fake, '{ ttl: 2h }'));
+    expect(gw.gateway.reloader.reload('test').ok).toBe(true);
+    expect((await answer(await ask(gw.url, 'Survive a reload'))).cache).toBe('hit');
+    gw.writeConfig(cacheConfig(fake).replace('name: gpt-4o-mini', 'name: gpt-4o'));
+    expect(gw.gateway.reloader.reload('test').ok).toBe(true);
+    expect((await answer(await ask(gw.url, 'Survive a reload'))).cache).toBe('miss');
+  });
+
   it('does not store an upstream error', async () => {
     gw = await startGateway(cacheConfig(fake));
     fake.next({ status: 500 });
