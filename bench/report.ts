@@ -4,6 +4,7 @@
 // client, the mock and the loopback hop cancels out; ratios are only meaningful within one run.
 
 import os from 'node:os';
+import type { CacheScenario } from './cache.js';
 import type { LoadResult } from './load.js';
 import type { SerialResult, StreamResult } from './latency.js';
 import type { PortkeyInstall } from './portkey.js';
@@ -30,6 +31,8 @@ export interface TargetResult {
   stream?: StreamResult;
   /** Gatehouse only: an Anthropic upstream's stream through the OpenAI surface, paired with direct Anthropic streams. */
   anthropicStream?: StreamResult;
+  /** Gatehouse only: cache hits against pass-throughs to the mock (bench/cache.ts). */
+  cache?: CacheScenario;
   memory?: { idleRssKb: number | null; peakRssKb: number | null; maxSampledRssKb: number };
   cpu?: { chatRunCpuMs: number; cpuMsPerThousandRequests: number };
   /** Where the machine's CPU went during the measured chat run, in cores (1.0 = one core busy). */
@@ -241,6 +244,14 @@ export function renderMarkdown(results: BenchResults): string {
     goalLines.push(
       `- Anthropic upstream behind Gatehouse's OpenAI surface: TTFT p50 ${ms(anthropic.ttftMs.p50, 2)} ms, direct-to-mock Anthropic streams interleaved ${ms(anthropic.baselineTtftMs?.p50, 2)} ms; ` +
         `first→last token ${ms(anthropic.spreadMs.p50, 1)} ms; ${anthropic.complete}/${anthropic.ttftMs.count + anthropic.failures} streams complete`,
+    );
+  }
+  const cache = targets.find((t) => t.id === 'gatehouse')?.cache;
+  if (cache) {
+    const verdict = (ratio: number) => (ratio >= 3 ? 'met' : 'NOT met');
+    goalLines.push(
+      `- Response cache hit vs pass-through to the mock, concurrency 1: p50 ${ms(cache.serial.latencyMs.p50, 3)} ms vs ${ms(cache.serial.baselineLatencyMs?.p50, 3)} ms, **${cache.ratio.toFixed(1)}x** faster (goal 3x: ${verdict(cache.ratio)}); ` +
+        `streams, time to first token: ${ms(cache.stream.ttftMs.p50, 3)} ms vs ${ms(cache.stream.baselineTtftMs?.p50, 2)} ms, **${cache.streamRatio.toFixed(1)}x** (goal 3x: ${verdict(cache.streamRatio)})`,
     );
   }
   if (comparison.cpuPerRequestRatioPortkeyToGatehouse !== null) {

@@ -16,6 +16,7 @@
 
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { measureCache } from './cache.js';
 import { chatLoad, combineRounds, measureChatRound, type ChatRound } from './chat-rounds.js';
 import { runLoad } from './load.js';
 import { anthropicStream, measureSerial, measureStreams, openaiStream } from './latency.js';
@@ -215,6 +216,8 @@ async function measureAll(live: Live[], mock: Mock, settings: BenchSettings): Pr
       // OpenAI surface, paired with the same Anthropic stream straight from the mock.
       log(`${target.label}: time to first token, Anthropic upstream behind the OpenAI surface, ${settings.streams} streams (each paired with one direct Anthropic stream)`);
       result.anthropicStream = await measureStreams(openaiStream(target, 'anthropic'), streamOptions, anthropicStream(mock, UPSTREAM_KEY));
+      log(`${target.label}: response cache, hits against pass-throughs to the mock (each paired)`);
+      result.cache = await measureCache(target, settings);
     }
   });
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AccessControl } from './access/control.js';
 import { LimiterRegistry } from './access/window-limiter.js';
+import { ResponseCache } from './cache/service.js';
 import { formatIssue, type ConfigIssue } from './config/issues.js';
 import { loadConfigFile } from './config/load.js';
 import { ConfigReloader } from './config/reloader.js';
@@ -45,10 +46,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const config = loaded.config;
   const log = options.logger ?? createLogger(env.GATEHOUSE_LOG_LEVEL ?? config.server.log_level);
   const limiters = new LimiterRegistry();
-  const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
+  const cache = new ResponseCache();
+  const state = new GatewayState(buildRuntime(config, options.configFile, limiters, cache), log);
   const access = await AccessControl.open(state, env, log);
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access });
-  const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);
+  try {
+    cache.attach(access.shared, config);
+  } catch (err) {
+    await access.close();
+    throw err;
+  }
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, cache });
+  const reloader = new ConfigReloader(options.configFile, state, limiters, log, env, cache);
   if (options.watch !== false) reloader.watch();
   return {
     app,

@@ -6,6 +6,8 @@ import type { AccessControl } from './access/control.js';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
 import { serveModelPath } from './registry/invoke.js';
+import type { ResponseCache } from './cache/service.js';
+import { registerCacheAdmin } from './surfaces/admin/cache.js';
 import { registerGuardrailsAdmin } from './surfaces/admin/guardrails.js';
 import { registerAdmin } from './surfaces/admin/routes.js';
 import { registerAnthropic } from './surfaces/anthropic/routes.js';
@@ -27,9 +29,11 @@ export interface ServerOptions {
   access?: AccessControl;
   /** Told of every finished request (request log, traces, alerts). */
   observers?: RequestObserver[];
+  /** Cached answers, for the purge API under /admin/cache. */
+  cache?: ResponseCache;
 }
 
-export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [] }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [], cache }: ServerOptions): FastifyInstance {
   // A hop count is "trust the nearest N proxies", as proxy-addr counts them.
   const trust = typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
   const app = Fastify({ logger: false, bodyLimit, trustProxy: trust, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -82,5 +86,6 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
   registerAnthropic(app, state, log);
   registerMlflow(app, state, log);
   registerGuardrailsAdmin(app, state, log);
+  if (cache) registerCacheAdmin(app, state, cache, log);
   return app;
 }

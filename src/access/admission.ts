@@ -62,15 +62,17 @@ export class Admission implements RequestAccess {
   finish(ctx: RequestContext): void {
     const { counters, budgets, prices, log } = this.services;
     const failed = (err: Error) => log.warn({ err: err.message }, 'access bookkeeping failed');
+    // A cache hit spent nothing upstream: its tokens are given back like a failed call's, and no spend is booked.
+    const usage = ctx.upstreamUsage;
     if (this.plan) {
       const gauges = gaugeChecks(this.plan);
       if (gauges.length > 0) counters.release(gauges).catch(failed);
       // Without usage (a failed call) the estimate is given back: nothing was consumed upstream.
-      const correction = (ctx.usage?.total_tokens ?? 0) - this.estimate;
+      const correction = (usage?.total_tokens ?? 0) - this.estimate;
       if (correction !== 0) for (const check of tokenChecks(this.plan)) counters.adjust(check, correction).catch(failed);
     }
-    if (this.who && ctx.usage && ctx.endpoint) {
-      const cost = prices().costUsd({ endpoint: ctx.endpoint, provider: ctx.provider, model: ctx.model }, ctx.usage);
+    if (this.who && usage && ctx.endpoint) {
+      const cost = prices().costUsd({ endpoint: ctx.endpoint, provider: ctx.provider, model: ctx.model }, usage);
       if (cost !== undefined) budgets.book(this.who, cost);
     }
   }

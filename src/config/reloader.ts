@@ -5,6 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { LimiterRegistry } from '../access/window-limiter.js';
+import type { ResponseCache } from '../cache/service.js';
 import { buildRuntime, type GatewayState } from '../core/runtime.js';
 import { formatIssue } from './issues.js';
 import { loadConfigFile } from './load.js';
@@ -29,6 +30,7 @@ export class ConfigReloader {
     private readonly limiters: LimiterRegistry,
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly cache?: ResponseCache,
   ) {}
 
   reload(trigger: string): ReloadOutcome {
@@ -37,7 +39,7 @@ export class ConfigReloader {
     const previous = this.state.current.config;
     try {
       // Built fully before the swap: a failure here leaves the running config untouched.
-      this.state.swap(buildRuntime(result.config, this.file, this.limiters));
+      this.state.swap(buildRuntime(result.config, this.file, this.limiters, this.cache));
     } catch (err) {
       return this.refuse(trigger, [`${this.file}: ${(err as Error).message}`]);
     }

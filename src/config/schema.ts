@@ -7,6 +7,7 @@ import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
+import { CacheGatewaySchema, CacheSectionSchema } from '../cache/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
 import { modelEndpointSchema, RegistrySettingsSchema } from '../registry/schema.js';
 
@@ -99,6 +100,7 @@ export const EndpointSchema = z
     }),
     ...endpointRoutingKeys,
     guardrails: GuardrailsConfigSchema.optional(),
+    cache: CacheSectionSchema.optional(),
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
@@ -124,6 +126,7 @@ export const RouteSchema = z
     guardrails: GuardrailsConfigSchema.optional().meta({
       description: "Guardrails for requests that name this route. The guardrails of the route's destinations do not apply to them.",
     }),
+    cache: CacheSectionSchema.optional(),
   })
   .meta({ description: 'A route spreads requests over endpoints and other routes: MLflow traffic routes plus fallback, load balancing and conditional routing.' });
 
@@ -158,6 +161,7 @@ export const ConfigSchema = z
     teams: TeamsSchema,
     keys: KeysSchema,
     limits: GlobalLimitsSchema,
+    cache: CacheGatewaySchema.prefault({}),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -60,6 +60,11 @@ export class RequestContext {
 
   constructor(readonly clientIp: string) {}
 
+  /** The usage the upstream consumed for this request: none when the cache answered (`usage` still holds what the client is shown). */
+  get upstreamUsage(): Usage | null | undefined {
+    return this.cacheStatus === 'hit' || this.cacheStatus === 'semantic-hit' ? undefined : this.usage;
+  }
+
   get signal(): AbortSignal {
     return this.controller.signal;
   }

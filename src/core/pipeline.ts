@@ -1,6 +1,8 @@
 // The request pipeline: resolve the target, input guardrails, route and call the provider, output
 // guardrails, account. Surfaces parse their wire format into canonical requests and hand them here;
 // they render what comes back.
+import { cachedAnswer, cachedStream } from '../cache/stage.js';
+import { CHAT_SHAPE, COMPLETION_SHAPE } from '../cache/replay.js';
 import type { CallOptions, ProviderClient } from '../providers/types.js';
 import { chatChunkToCompletion, chatToCompletion, completionToChat, mergeCompletions } from './completions-via-chat.js';
 import type { RequestContext } from './context.js';
@@ -121,10 +123,13 @@ const EMBEDDINGS: Operation<EmbeddingsRequest, EmbeddingsResponse> = {
 // Each API runs the input guardrails before routing (they may block, redact or re-target the
 // request) and, when the request has output rules or values to restore, the output guardrails on
 // the answer. Without guardrails both stages pass the request and the answer through untouched.
+// Between them, a target with a cache (src/cache) may answer from it; the key is the request as the
+// input guardrails left it, and the output guardrails run on cached answers too.
 
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
-  const res = await dispatch(ctx, checked.target, checked.request, CHAT);
+  const call = () => dispatch(ctx, checked.target, checked.request, CHAT);
+  const res = target.cache ? await cachedAnswer(ctx, target.cache, 'chat', checked, call) : await call();
   ctx.usage = res.usage;
   return checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
 }
@@ -132,13 +137,15 @@ export async function chat(ctx: RequestContext, target: Target, req: ChatRequest
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   ctx.stream = true;
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
-  const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req));
+  const call = async () => timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req));
+  const stream = target.cache ? await cachedStream(ctx, target.cache, 'chat', checked, CHAT_SHAPE, wantsUsage(req), call) : await call();
   return checked.output ? guardChatStream(ctx, checked.output, stream) : stream;
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
-  const res = await dispatch(ctx, checked.target, checked.request, COMPLETIONS);
+  const call = () => dispatch(ctx, checked.target, checked.request, COMPLETIONS);
+  const res = target.cache ? await cachedAnswer(ctx, target.cache, 'completion', checked, call) : await call();
   ctx.usage = res.usage;
   return checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
 }
@@ -146,7 +153,8 @@ export async function completions(ctx: RequestContext, target: Target, req: Comp
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
   ctx.stream = true;
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
-  const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req));
+  const call = async () => timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req));
+  const stream = target.cache ? await cachedStream(ctx, target.cache, 'completion', checked, COMPLETION_SHAPE, wantsUsage(req), call) : await call();
   return checked.output ? guardCompletionStream(ctx, checked.output, stream) : stream;
 }
 

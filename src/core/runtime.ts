@@ -3,6 +3,8 @@
 // and swaps it in (see GatewayState), carrying over the live routing state of unchanged endpoints.
 import type { Logger } from 'pino';
 import type { LimiterRegistry, WindowLimiter } from '../access/window-limiter.js';
+import { compileCachePolicy, type CachePolicy } from '../cache/policy.js';
+import type { ResponseCache } from '../cache/service.js';
 import type { GatewayConfig, EndpointConfig, EndpointType, RouteConfig } from '../config/schema.js';
 import { compileStageRules, type StageRules } from '../guardrails/stage/index.js';
 import { findProvider } from '../providers/index.js';
@@ -35,6 +37,8 @@ export interface EndpointRuntime {
   healthChecker?: HealthChecker;
   /** Compiled guardrails for requests that name this endpoint; absent when it has none. */
   guardrails?: StageRules;
+  /** Response caching for requests that name this endpoint; absent when it is not cached. */
+  cache?: CachePolicy;
 }
 
 export interface RouteRuntime {
@@ -49,6 +53,8 @@ export interface RouteRuntime {
   balancer?: Balancer;
   /** Compiled guardrails for requests that name this route (its destinations' own do not apply). */
   guardrails?: StageRules;
+  /** Response caching for requests that name this route (its destinations' own does not apply). */
+  cache?: CachePolicy;
 }
 
 export type Target = EndpointRuntime | RouteRuntime;
@@ -64,7 +70,8 @@ export interface Runtime {
   source: string;
 }
 
-export function buildRuntime(config: GatewayConfig, source: string, limiters: LimiterRegistry): Runtime {
+/** `cache` holds the process's cached answers; without it no target is cached. */
+export function buildRuntime(config: GatewayConfig, source: string, limiters: LimiterRegistry, cache?: ResponseCache): Runtime {
   const targets = new Map<string, Target>();
   const paths = new Map<string, Target>();
   const inUse = new Set<WindowLimiter>();
@@ -96,6 +103,11 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
     if (guardrails) targets.get(name)!.guardrails = compileStageRules(guardrails, endpoint_type, targets);
   }
   const models = buildModelEndpoints(config, limiters, inUse);
+  if (cache) {
+    for (const section of sections) {
+      if (section.endpoint_type !== 'llm/v1/embeddings') targets.get(section.name)!.cache = compileCachePolicy(section.name, section.cache, config, targets, cache);
+    }
+  }
   limiters.retain(inUse);
   return { config, targets, paths, models, loadedAt: new Date(), source };
 }

@@ -87,10 +87,11 @@ export function requestFinished(ctx: RequestContext, status: number): void {
   upstream.observe({ endpoint, provider }, ctx.upstreamMs / 1000);
   overhead.observe({ endpoint }, ctx.overheadMs() / 1000);
   if (ctx.ttftMs !== undefined) ttft.observe({ endpoint, provider }, ctx.ttftMs / 1000);
-  if (ctx.usage) {
+  const usage = ctx.upstreamUsage; // cache hits: counted as saved tokens by the cache, not here
+  if (usage) {
     const model = ctx.model ?? '';
-    tokens.inc({ endpoint, provider, model, type: 'prompt' }, ctx.usage.prompt_tokens ?? 0);
-    tokens.inc({ endpoint, provider, model, type: 'completion' }, ctx.usage.completion_tokens ?? 0);
+    tokens.inc({ endpoint, provider, model, type: 'prompt' }, usage.prompt_tokens ?? 0);
+    tokens.inc({ endpoint, provider, model, type: 'completion' }, usage.completion_tokens ?? 0);
   }
   if (status === 429 && ctx.errorCode === 'rate_limit_exceeded') rateLimited.inc({ endpoint });
 }

@@ -1,0 +1,174 @@
+// The cache stage of the pipeline, between the input guardrails and routing. It looks the request
+// up (exactly, then by similarity in semantic mode) and, on a miss, stores the upstream's answer
+// once it is complete: a whole response at once, a stream when it ended with every choice finished
+// (never one that failed, was cut or was abandoned). What is stored is the upstream's raw answer to
+// the request as the input guardrails left it; the output guardrails run on every answer, served
+// from the cache or not, so placeholders are restored with the current caller's own values.
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../core/context.js';
+import { GatewayError } from '../core/errors.js';
+import type { Target } from '../core/runtime.js';
+import type { ChatRequest, CompletionRequest, Usage } from '../core/types.js';
+import type { EntryStore } from './backend.js';
+import { cacheControls } from './controls.js';
+import { partitionKey, partitionOf, promptText, requestKeys, type CachedKind } from './key.js';
+import { countCacheRequest, countSaved, type CacheResult } from './metrics.js';
+import type { CachePolicy } from './policy.js';
+import { priceOf } from './pricing.js';
+import type { AnswerShape } from './replay.js';
+
+type CacheableRequest = ChatRequest | CompletionRequest;
+type Answer = { id: string; created: number; usage?: Usage };
+
+/** What is stored per answer: the answer, and which endpoint served it (for logs and pricing). */
+interface StoredEntry<R> {
+  answer: R;
+  endpoint?: string;
+  route?: string;
+  provider?: string;
+  model?: string;
+}
+
+/** One request's way through the cache: the found answer, or how to store the upstream's. */
+interface Lookup<R> {
+  hit?: R;
+  /** Stores an answer (in the background; a failure is logged). Absent when nothing may be stored. */
+  store?: (answer: R) => void;
+}
+
+export interface CheckedRequest<Q> {
+  target: Target;
+  request: Q;
+}
+
+/** Answers from the cache, or calls `upstream` and stores its answer. */
+export async function cachedAnswer<R extends Answer>(ctx: RequestContext, policy: CachePolicy, kind: CachedKind, checked: CheckedRequest<CacheableRequest>, upstream: () => Promise<R>): Promise<R> {
+  const lookup = await look<R>(ctx, policy, kind, checked);
+  if (lookup.hit) return lookup.hit;
+  const answer = await upstream();
+  lookup.store?.(answer);
+  return answer;
+}
+
+/** The stream version: a hit is replayed as chunks; a miss's stream is recorded as it passes and stored when it ends well. */
+export async function cachedStream<R extends Answer, C>(
+  ctx: RequestContext,
+  policy: CachePolicy,
+  kind: CachedKind,
+  checked: CheckedRequest<CacheableRequest>,
+  shape: AnswerShape<R, C>,
+  includeUsage: boolean,
+  upstream: () => Promise<AsyncIterable<C>>,
+): Promise<AsyncIterable<C>> {
+  const lookup = await look<R>(ctx, policy, kind, checked);
+  if (lookup.hit) return replay(shape.replay(lookup.hit, includeUsage));
+  const stream = await upstream();
+  return lookup.store ? record(ctx, stream, shape, lookup.store) : stream;
+}
+
+async function* replay<C>(chunks: C[]): AsyncGenerator<C> {
+  yield* chunks;
+}
+
+async function* record<R extends Answer, C>(ctx: RequestContext, source: AsyncIterable<C>, shape: AnswerShape<R, C>, store: (answer: R) => void): AsyncGenerator<C> {
+  const answer = shape.assembler();
+  for await (const chunk of source) {
+    answer.add(chunk);
+    yield chunk;
+  }
+  // Only reached when the upstream's stream ended normally: a failure throws past this, and a client that goes away returns early.
+  if (answer.complete() && !ctx.signal.aborted) store(answer.result(ctx.usage));
+}
+
+/** Not cacheable at all: answers meant to vary, and answers the stored form would lose part of (log probabilities). */
+function cacheable(policy: CachePolicy, request: CacheableRequest): boolean {
+  const temperature = request.temperature;
+  if (typeof temperature === 'number' && temperature > policy.maxTemperature) return false;
+  return !request.logprobs && request.top_logprobs === undefined;
+}
+
+async function look<R extends Answer>(ctx: RequestContext, policy: CachePolicy, kind: CachedKind, checked: CheckedRequest<CacheableRequest>): Promise<Lookup<R>> {
+  const controls = cacheControls(ctx.headers);
+  if (!cacheable(policy, checked.request) || (!controls.read && !controls.write)) {
+    if (controls.onlyIfCached) throw notCached(policy.target);
+    settle(ctx, policy, 'bypass');
+    return {};
+  }
+  const partition = partitionOf(policy.target, policy.scope, ctx.identity);
+  const keys = requestKeys(kind, `${checked.target.name}@${policy.models}`, checked.request);
+  const exactKey = `${partitionKey(partition)}|${keys.exact}`;
+  const vectorPartition = `${partitionKey(partition)}|${keys.params}`;
+  const text = policy.semantic ? promptText(kind, checked.request) : undefined;
+  let store: EntryStore;
+  let vector: Float32Array | undefined;
+  try {
+    const backend = policy.service.backend(policy.backend);
+    store = backend.entries(policy.target, policy.maxEntries, policy.maxBytes);
+    if (controls.read) {
+      const exact = await store.get(exactKey);
+      if (exact) return { hit: serve<R>(ctx, policy, exact, 'hit') };
+      if (policy.semantic && text !== undefined) {
+        vector = await policy.semantic.embed(ctx, text);
+        const near = await backend.vectors(policy.target).nearest(vectorPartition, vector);
+        const similar = near && near.similarity >= policy.semantic.threshold ? await store.get(near.id) : undefined;
+        if (similar) return { hit: serve<R>(ctx, policy, similar, 'semantic-hit', near!.similarity) };
+      }
+    }
+  } catch (err) {
+    // The cache is an optimisation: when its backend fails the request goes upstream.
+    ctx.log?.warn({ err: (err as Error).message, target: policy.target }, 'cache lookup failed');
+    if (controls.onlyIfCached) throw notCached(policy.target);
+    settle(ctx, policy, 'miss');
+    return {};
+  }
+  if (controls.onlyIfCached) throw notCached(policy.target);
+  settle(ctx, policy, 'miss');
+  if (!controls.write) return {};
+  return {
+    store: (answer) => {
+      const entry: StoredEntry<R> = { answer, endpoint: ctx.endpoint, route: ctx.route, provider: ctx.provider, model: ctx.model };
+      const work = async () => {
+        await store.set(exactKey, JSON.stringify(entry), policy.ttlMs);
+        if (!policy.semantic || text === undefined) return;
+        vector ??= await policy.semantic.embed(ctx, text);
+        await policy.service.backend(policy.backend).vectors(policy.target).add(vectorPartition, exactKey, vector, policy.ttlMs, policy.semantic.maxEntries);
+      };
+      work().catch((err: Error) => ctx.log?.warn({ err: err.message, target: policy.target }, 'cache store failed'));
+    },
+  };
+}
+
+function notCached(target: string): GatewayError {
+  return new GatewayError(504, `No cached answer for this request on '${target}' (x-gatehouse-cache: only-if-cached)`, { code: 'cache_miss', type: 'invalid_request_error' });
+}
+
+/** Records the cache's result on the request: its status, the response header and the metric. */
+function settle(ctx: RequestContext, policy: CachePolicy, result: CacheResult, similarity?: number): void {
+  ctx.cacheStatus = result;
+  const headers = (ctx.exposedHeaders ??= {});
+  headers['x-gatehouse-cache'] = result;
+  if (similarity !== undefined) headers['x-gatehouse-cache-similarity'] = similarity.toFixed(4);
+  countCacheRequest(policy.target, result);
+}
+
+/**
+ * Serves a stored answer: a fresh id and time (it is a new response), the usage the answer cost
+ * when it was made (the client sees it; ctx.upstreamUsage tells budgets and limits it cost nothing now).
+ */
+function serve<R extends Answer>(ctx: RequestContext, policy: CachePolicy, stored: string, result: 'hit' | 'semantic-hit', similarity?: number): R {
+  const entry = JSON.parse(stored) as StoredEntry<R>;
+  const answer = entry.answer;
+  answer.id = `${answer.id.split('-')[0]}-${randomUUID().replaceAll('-', '')}`;
+  answer.created = Math.floor(Date.now() / 1000);
+  ctx.endpoint = entry.endpoint;
+  ctx.route = entry.route;
+  ctx.provider = entry.provider;
+  ctx.model = entry.model;
+  ctx.usage = answer.usage;
+  settle(ctx, policy, result, similarity);
+  if (answer.usage) {
+    const usd = entry.endpoint ? priceOf(policy.config, { endpoint: entry.endpoint, provider: entry.provider, model: entry.model }, answer.usage) : undefined;
+    countSaved(policy.target, answer.usage.total_tokens ?? 0, usd);
+  }
+  return answer;
+}
