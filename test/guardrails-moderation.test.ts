@@ -4,6 +4,7 @@
 // gateway's own POST /v1/moderations, with the official openai client, and the config checks.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { firedCategories } from '../src/guardrails/stage/moderation.js';
 import { startFakeMistral } from './fakes/mistral-upstream.js';
 import { openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
 import type { RecordingServer } from './fakes/recording-server.js';
@@ -112,6 +113,24 @@ describe('categories and thresholds', () => {
     expect((await ask('violence-only', 'I hate Mondays')).status).toBe(200);
     const error = await expectError(await ask('violence-only', 'So much gore'), 400);
     expect(error.message).toMatch(/flagged for violence\/graphic$/);
+  });
+});
+
+describe('firedCategories', () => {
+  const result = {
+    flagged: true,
+    categories: { violence: false, 'violence/graphic': true, hate: true, sexual: false },
+    category_scores: { violence: 0.45, 'violence/graphic': 0.3, hate: 0.7, sexual: 0.2 },
+  };
+
+  it('follows the provider\'s flags without thresholds, over the counted categories', () => {
+    expect(firedCategories({ thresholds: {} }, result)).toEqual({ 'violence/graphic': 0.3, hate: 0.7 });
+    expect(firedCategories({ categories: ['violence'], thresholds: {} }, result)).toEqual({ 'violence/graphic': 0.3 });
+  });
+
+  it('uses the most specific threshold, then the rule\'s, instead of the flags', () => {
+    expect(firedCategories({ threshold: 0.4, thresholds: {} }, result)).toEqual({ violence: 0.45, hate: 0.7 });
+    expect(firedCategories({ threshold: 0.9, thresholds: { violence: 0.4, 'violence/graphic': 0.5 } }, result)).toEqual({ violence: 0.45 });
   });
 });
 
