@@ -4,6 +4,7 @@
 // gateway's own POST /v1/moderations, with the official openai client, and the config checks.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashSecret } from '../src/access/secrets.js';
 import { firedCategories } from '../src/guardrails/stage/moderation.js';
 import { startFakeMistral } from './fakes/mistral-upstream.js';
 import { openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
@@ -222,6 +223,35 @@ describe('POST /v1/moderations', () => {
       expect(res.results[0].flagged).toBe(false);
     } finally {
       await single.close();
+    }
+  });
+});
+
+describe('moderation endpoints elsewhere', () => {
+  it('serve MLflow\'s invocations path with the same payload', async () => {
+    const res = await postJson(`${gw.url}/endpoints/mod/invocations`, { input: 'I will kill it' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { results: { flagged: boolean }[] }).results[0].flagged).toBe(true);
+  });
+
+  it('back a team\'s moderation rule on an endpoint without guardrails of its own', async () => {
+    const secret = 'ghk_moderated-team-key-000000000000000000000';
+    const teamGw = await startGateway(
+      JSON.stringify({
+        endpoints: [
+          openaiEndpoint(moderator, 'mod', 'llm/v1/moderations', 'omni-moderation-latest', { config: { openai_api_key: MOD_KEY } }),
+          openaiEndpoint(chatUpstream, 'plain', 'llm/v1/chat', 'gpt-4o-mini', { config: { openai_api_key: 'k' } }),
+        ],
+        teams: [{ name: 'kids', guardrails: { rules: [{ name: 'team-moderation', type: 'moderation', endpoint: 'mod', on_failure: 'block' }] } }],
+        keys: [{ name: 'kids-key', team: 'kids', hash: `sha256:${hashSecret(secret)}` }],
+      }),
+    );
+    try {
+      const error = await expectError(await postJson(`${teamGw.url}/v1/chat/completions`, chatBody('plain', {}, 'I will kill it'), { headers: { authorization: `Bearer ${secret}` } }), 400);
+      expect(error.message).toMatch(/guardrail "team-moderation": flagged for violence/);
+      expect(chatUpstream.requests).toHaveLength(0);
+    } finally {
+      await teamGw.close();
     }
   });
 });
