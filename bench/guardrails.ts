@@ -5,27 +5,13 @@ import type { ChatRequest } from '../src/core/types.js';
 import { buildGuardrails, DEFAULT_GUARDRAILS_CONFIG } from '../src/guardrails/config/build.js';
 import { applyInputGuardrails } from '../src/guardrails/engine/input.js';
 import { OutputGuard } from '../src/guardrails/engine/output.js';
+import { supportPrompt, TICKET_BYTES } from './requests.js';
 import { summarize } from './stats.js';
 
-const PROMPT_BYTES = 4096;
+const PROMPT_BYTES = TICKET_BYTES;
 const WARMUP_RUNS = 200;
 const RUNS = 2000;
 const STREAM_DELTA_CHARS = 16;
-
-// Support-ticket prose with a few values of each kind and a code snippet, repeated to 4 KB.
-const PARAGRAPH =
-  'Hello team, I am writing about order 88231-B which still has not arrived. You can reach me at ' +
-  'maria.rossi@example.com or +39 06 6982 1234 during office hours. The payment went through on card ' +
-  '4111 1111 1111 1111 and the refund should go to IT60X0542811101000000123456. Our server at 10.20.30.40 ' +
-  'logs this error when calling the API:\n```\nconst client = new Client({ timeout: 30_000, retries: 3 });\n' +
-  'await client.orders.get("88231-B"); // 404 since 2024-05-17 10:32\n```\nCould you please check why the ' +
-  'shipment status page says version 2.14.1 and nothing else? Thanks a lot for your help, and have a nice day. ';
-
-function makePrompt(): string {
-  let text = '';
-  while (text.length < PROMPT_BYTES) text += PARAGRAPH;
-  return text.slice(0, PROMPT_BYTES);
-}
 
 function time(run: () => void, runs = RUNS): ReturnType<typeof summarize> {
   for (let i = 0; i < WARMUP_RUNS; i++) run();
@@ -41,7 +27,7 @@ function time(run: () => void, runs = RUNS): ReturnType<typeof summarize> {
 const built = buildGuardrails(DEFAULT_GUARDRAILS_CONFIG);
 if (!built.ok) throw new Error(`default guardrails do not build: ${JSON.stringify(built.errors)}`);
 const { ruleSet } = built;
-const prompt = makePrompt();
+const prompt = supportPrompt(PROMPT_BYTES);
 const chat = (content: string): ChatRequest => ({
   model: 'gpt-4o-mini',
   messages: [

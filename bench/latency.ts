@@ -38,12 +38,12 @@ export interface SerialOptions {
   maxSeconds: number;
 }
 
-interface Timed {
+export interface Timed {
   ms: number;
   overheadHeader: number | null;
 }
 
-async function timedChat(client: Client, target: Target, body: string): Promise<Timed> {
+export async function timedChat(client: Client, target: Target, body: string): Promise<Timed> {
   const started = nowMs();
   const res = await client.request({ path: target.chatPath, method: 'POST', headers: target.headers, body });
   const text = await res.body.text();

@@ -5,6 +5,7 @@
 
 import os from 'node:os';
 import type { CacheScenario } from './cache.js';
+import type { GuardrailOverheadResult } from './guardrail-overhead.js';
 import type { LoadResult } from './load.js';
 import type { SerialResult, StreamResult } from './latency.js';
 import type { PortkeyInstall } from './portkey.js';
@@ -33,6 +34,8 @@ export interface TargetResult {
   anthropicStream?: StreamResult;
   /** Gatehouse only: cache hits against pass-throughs to the mock (bench/cache.ts). */
   cache?: CacheScenario;
+  /** Gatehouse only: a 4 KB prompt without and with the default guardrail set, in pairs. */
+  guardrails?: GuardrailOverheadResult;
   memory?: { idleRssKb: number | null; peakRssKb: number | null; maxSampledRssKb: number };
   cpu?: { chatRunCpuMs: number; cpuMsPerThousandRequests: number };
   /** Where the machine's CPU went during the measured chat run, in cores (1.0 = one core busy). */
@@ -131,6 +134,7 @@ export function compare(targets: TargetResult[]): Comparison {
     : null;
   const anthropicP50 = gatehouseAnthropicTtft?.p50Ms ?? null;
   const keyedToOpen = ratio(keyed?.chat, gatehouse?.chat);
+  const guardrailsP50 = gatehouse?.guardrails?.pairs ? gatehouse.guardrails.addedMs.p50 : null;
   return {
     throughputRatioKeyedToOpen: keyedToOpen,
     throughputRatioGatehouseToPortkey,
@@ -173,6 +177,12 @@ export function compare(targets: TargetResult[]): Comparison {
         target: '< 1 ms',
         value: anthropicP50,
         met: anthropicP50 === null ? null : anthropicP50 < 1,
+      },
+      {
+        name: 'Default guardrail set, added p50 latency for a 4 KB prompt (paired, concurrency 1)',
+        target: '< 1 ms',
+        value: guardrailsP50,
+        met: guardrailsP50 === null ? null : guardrailsP50 < 1,
       },
     ],
   };
@@ -254,6 +264,15 @@ export function renderMarkdown(results: BenchResults): string {
         `streams, time to first token: ${ms(cache.stream.ttftMs.p50, 3)} ms vs ${ms(cache.stream.baselineTtftMs?.p50, 2)} ms, **${cache.streamRatio.toFixed(1)}x** (goal 3x: ${verdict(cache.streamRatio)})`,
     );
   }
+  const guardrails = targets.find((t) => t.id === 'gatehouse')?.guardrails;
+  if (guardrails?.pairs) {
+    goalLines.push(
+      `- Guardrails, ${guardrails.promptBytes}-byte prompt, ${guardrails.pairs} pairs on one Gatehouse: without p50 ${ms(guardrails.plainMs.p50, 3)} ms, ` +
+        `with the default set (${guardrails.rules.join(', ')}) p50 ${ms(guardrails.guardedMs.p50, 3)} ms; ` +
+        `added per pair p50 ${signed(guardrails.addedMs.p50, 3)} / p90 ${signed(guardrails.addedMs.p90, 3)} ms, ` +
+        `by the overhead header p50 ${signed(guardrails.addedOverheadMs.p50, 3)} / p90 ${signed(guardrails.addedOverheadMs.p90, 3)} ms`,
+    );
+  }
   if (comparison.cpuPerRequestRatioPortkeyToGatehouse !== null) {
     goalLines.push(
       `- Portkey CPU per request / Gatehouse CPU per request: ${comparison.cpuPerRequestRatioPortkeyToGatehouse.toFixed(2)}x (efficiency; less sensitive to other load on the machine)`,
@@ -273,7 +292,7 @@ export function renderMarkdown(results: BenchResults): string {
   }
 
   const problems = targets
-    .filter((t) => t.status !== 'ok' || t.smoke?.embeddings || incomplete(t.stream) || incomplete(t.anthropicStream) || t.serial?.failures)
+    .filter((t) => t.status !== 'ok' || t.smoke?.embeddings || incomplete(t.stream) || incomplete(t.anthropicStream) || t.serial?.failures || t.guardrails?.failures)
     .map((t) => {
       const parts = [
         t.error,
@@ -281,6 +300,7 @@ export function renderMarkdown(results: BenchResults): string {
         t.serial?.failures ? `concurrency-1 failures: ${t.serial.failures} (${t.serial.lastError})` : undefined,
         t.stream?.lastError && `streams: ${t.stream.lastError}`,
         t.anthropicStream?.lastError && `Anthropic-upstream streams: ${t.anthropicStream.lastError}`,
+        t.guardrails?.failures ? `guardrail scenario failures: ${t.guardrails.failures} (${t.guardrails.lastError})` : undefined,
       ].filter(Boolean);
       return `- ${t.label}: ${parts.join('; ')}`;
     });

@@ -6,7 +6,8 @@
 //   3. smoke-check and warm up each target, one at a time
 //   4. chat throughput in rounds that visit the targets in turn (chat-rounds.ts says why)
 //   5. per target, one at a time: embeddings throughput, concurrency-1 latency, streamed TTFT (for
-//      Gatehouse also the TTFT of an Anthropic upstream behind its OpenAI surface)
+//      Gatehouse also the TTFT of an Anthropic upstream behind its OpenAI surface, and the guardrail
+//      scenario: a 4 KB prompt without and with the default guardrail set, guardrail-overhead.ts)
 //   6. read each target's peak RSS and stop it; write bench/results/<time>.json and
 //      bench/results/latest.md, print the Markdown
 //
@@ -18,6 +19,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { measureCache } from './cache.js';
 import { chatLoad, combineRounds, measureChatRound, type ChatRound } from './chat-rounds.js';
+import { measureGuardrailOverhead } from './guardrail-overhead.js';
 import { runLoad } from './load.js';
 import { anthropicStream, measureSerial, measureStreams, openaiStream } from './latency.js';
 import { installPortkey } from './portkey.js';
@@ -218,6 +220,10 @@ async function measureAll(live: Live[], mock: Mock, settings: BenchSettings): Pr
       result.anthropicStream = await measureStreams(openaiStream(target, 'anthropic'), streamOptions, anthropicStream(mock, UPSTREAM_KEY));
       log(`${target.label}: response cache, hits against pass-throughs to the mock (each paired)`);
       result.cache = await measureCache(target, settings);
+      if (settings.guardrailPairs > 0) {
+        log(`${target.label}: guardrail scenario, ${settings.guardrailPairs} pairs of 4 KB requests without and with the default guardrail set`);
+        result.guardrails = await measureGuardrailOverhead(target, { pairs: settings.guardrailPairs, warmupPairs: 200, maxSeconds: settings.serialMaxSeconds });
+      }
     }
   });
 }

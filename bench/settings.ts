@@ -17,6 +17,8 @@ export interface BenchSettings {
   serialRequests: number;
   /** Wall-clock cap on the serial loop, in case a target is very slow. */
   serialMaxSeconds: number;
+  /** Request pairs (without, with the default guardrail set) in the guardrail scenario; 0 skips it. */
+  guardrailPairs: number;
   /** Streams in the time-to-first-token loop. */
   streams: number;
   /** Mock upstream: delay before the first streamed token. */
@@ -57,6 +59,7 @@ export function loadSettings(): BenchSettings {
     embeddingsSeconds: num('BENCH_EMBEDDINGS_DURATION', 5),
     serialRequests: num('BENCH_SERIAL_REQUESTS', 2000),
     serialMaxSeconds: num('BENCH_SERIAL_MAX_SECONDS', 15),
+    guardrailPairs: num('BENCH_GUARDRAIL_PAIRS', 1000),
     streams: num('BENCH_STREAMS', 40),
     ttftMs: num('BENCH_TTFT_MS', 20),
     tokenDelayMs: num('BENCH_TOKEN_DELAY_MS', 2),

@@ -44,7 +44,7 @@ describe('gatehouse validate', () => {
     };
     expect(run.stdout.split('\n')).toEqual([
       `${valid}: valid (2 endpoints, 1 route)`,
-      `${at('name: chat')} endpoints[0].endpoint_type: is required: use one of llm/v1/chat, llm/v1/completions, llm/v1/embeddings`,
+      `${at('name: chat')} endpoints[0].endpoint_type: is required: use one of llm/v1/chat, llm/v1/completions, llm/v1/embeddings, llm/v1/moderations`,
       `${at('endpoint_typ')} endpoints[0].endpoint_typ: unknown key "endpoint_typ" (did you mean "endpoint_type"?)`,
       expect.stringMatching(new RegExp(`^${escape(at('$GATEHOUSE_TEST_UNSET_KEY'))} endpoints\\[0\\]\\.model\\.config\\.openai_api_key: environment variable GATEHOUSE_TEST_UNSET_KEY is not set`)),
       `${at('[{ name: chta')} routes[0].destinations: traffic_percentage values of route "assistant" sum to 50; they must sum to 100`,

@@ -11,7 +11,7 @@ import { CacheGatewaySchema, CacheSectionSchema } from '../cache/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
 import { modelEndpointSchema, RegistrySettingsSchema } from '../registry/schema.js';
 
-export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
+export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'llm/v1/moderations'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
 type RenewalPeriod = (typeof RENEWAL_PERIODS)[number];
 
@@ -84,7 +84,7 @@ export const ModelSchema = z
 export const EndpointSchema = z
   .strictObject({
     name: name('endpoint'),
-    endpoint_type: z.enum(ENDPOINT_TYPES).meta({ description: 'The API the endpoint serves: llm/v1/chat, llm/v1/completions or llm/v1/embeddings.' }),
+    endpoint_type: z.enum(ENDPOINT_TYPES).meta({ description: 'The API the endpoint serves: llm/v1/chat, llm/v1/completions, llm/v1/embeddings or llm/v1/moderations (a moderation classifier: provider openai or mistral; see docs/guardrails.md).' }),
     model: ModelSchema,
     limit: LimitSchema.optional(),
     path: publicPath.optional(),

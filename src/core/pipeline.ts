@@ -20,6 +20,8 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
   EndpointType,
+  ModerationRequest,
+  ModerationResponse,
   Usage,
 } from './types.js';
 
@@ -28,6 +30,7 @@ const TYPE_NOUN: Record<EndpointType, string> = {
   'llm/v1/chat': 'a chat endpoint',
   'llm/v1/completions': 'a completions endpoint',
   'llm/v1/embeddings': 'an embeddings endpoint',
+  'llm/v1/moderations': 'a moderations endpoint',
 };
 
 /** Finds an endpoint or route by name and checks that it serves the API being called. */
@@ -120,6 +123,14 @@ const EMBEDDINGS: Operation<EmbeddingsRequest, EmbeddingsResponse> = {
   },
 };
 
+const MODERATIONS: Operation<ModerationRequest, ModerationResponse> = {
+  stream: false,
+  run(ctx, endpoint, req, signal) {
+    if (!endpoint.client.moderations) throw new GatewayError(400, `The provider ${endpoint.provider} of endpoint '${endpoint.name}' has no moderation API`, { code: 'unsupported' });
+    return endpoint.client.moderations(req, callOptions(ctx, endpoint, signal));
+  },
+};
+
 // Each API runs the input guardrails before routing (they may block, redact or re-target the
 // request) and, when the request has output rules or values to restore, the output guardrails on
 // the answer. Without guardrails both stages pass the request and the answer through untouched.
@@ -165,6 +176,14 @@ export async function embeddings(ctx: RequestContext, target: Target, req: Embed
   if (req.encoding_format === 'base64') encodeBase64(res);
   ctx.usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage?.total_tokens ?? 0 };
   return res;
+}
+
+/**
+ * Moderation runs no guardrails: it is the classifier guardrails call (a moderation rule on a
+ * moderation endpoint would call itself), and the config refuses guardrails on moderation endpoints.
+ */
+export async function moderations(ctx: RequestContext, target: Target, req: ModerationRequest): Promise<ModerationResponse> {
+  return dispatch(ctx, await admit(ctx, target, req), req, MODERATIONS);
 }
 
 /** The prompts of a completions request served through chat, which can only take text. */

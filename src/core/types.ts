@@ -138,4 +138,27 @@ export interface EmbeddingsResponse {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
-export type EndpointType = 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings';
+/** OpenAI's moderation input: one text, several texts, or text and image parts (omni-moderation models). */
+export type ModerationInput = string | string[] | ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[];
+
+export interface ModerationRequest {
+  model?: string;
+  input: ModerationInput;
+  [key: string]: unknown;
+}
+
+/** One input's verdict, in OpenAI's shape; providers with other category names keep theirs. */
+export interface ModerationResult {
+  flagged: boolean;
+  categories: Record<string, boolean>;
+  category_scores: Record<string, number>;
+  [key: string]: unknown;
+}
+
+export interface ModerationResponse {
+  id: string;
+  model: string;
+  results: ModerationResult[];
+}
+
+export type EndpointType = 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings' | 'llm/v1/moderations';

@@ -8,6 +8,8 @@ import type {
   CompletionResponse,
   EmbeddingsRequest,
   EmbeddingsResponse,
+  ModerationRequest,
+  ModerationResponse,
 } from '../core/types.js';
 
 /** What a provider call gets besides the request: the model to use, cancellation and the time budget. */
@@ -44,6 +46,8 @@ export interface ProviderClient {
   completions?(req: CompletionRequest, opts: CallOptions): Promise<CompletionResponse>;
   completionsStream?(req: CompletionRequest, opts: CallOptions): Promise<AsyncIterable<CompletionChunk>>;
   embeddings?(req: EmbeddingsRequest, opts: CallOptions): Promise<EmbeddingsResponse>;
+  /** A moderation classifier (OpenAI's /v1/moderations shape); only providers whose `canModerate` says so are asked. */
+  moderations?(req: ModerationRequest, opts: CallOptions): Promise<ModerationResponse>;
 }
 
 export interface ProviderDefinition<Config = Record<string, unknown>> {
@@ -56,4 +60,9 @@ export interface ProviderDefinition<Config = Record<string, unknown>> {
   /** Config keys that hold secrets: redacted from logs and never echoed in errors. */
   secretKeys: readonly string[];
   create(model: { name: string; config: Config }): ProviderClient;
+  /**
+   * Whether an endpoint with this config can serve llm/v1/moderations (the config check asks, on the
+   * config as written). Absent: it cannot.
+   */
+  canModerate?(config: Partial<Config>): boolean;
 }

@@ -65,6 +65,7 @@ export class HealthChecker {
     };
     const { client } = endpoint;
     if (endpoint.type === 'llm/v1/embeddings') await client.embeddings?.({ input: 'ping' }, opts);
+    else if (endpoint.type === 'llm/v1/moderations') await client.moderations?.({ input: 'ping' }, opts);
     else if (endpoint.type === 'llm/v1/completions' && client.completions) await client.completions({ prompt: 'ping', max_tokens: 1 }, opts);
     else await client.chat({ messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }, opts);
   }

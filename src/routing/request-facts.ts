@@ -2,9 +2,9 @@
 // fields, and the prompt's size. Computed only when a route asks, so a plain endpoint request pays nothing for them.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../core/context.js';
-import type { ChatRequest, CompletionRequest, EmbeddingsRequest } from '../core/types.js';
+import type { ChatRequest, CompletionRequest, EmbeddingsRequest, ModerationRequest } from '../core/types.js';
 
-export type RoutedRequest = ChatRequest | CompletionRequest | EmbeddingsRequest;
+export type RoutedRequest = ChatRequest | CompletionRequest | EmbeddingsRequest | ModerationRequest;
 
 export class RequestFacts {
   private chars?: number;

@@ -1,7 +1,7 @@
 // Checks of request bodies, shared by every surface that takes the OpenAI-style payload.
 // Hand-written rather than schema-driven: they run on every request, and each failure names its field.
 import { badRequest } from '../core/errors.js';
-import type { ChatRequest, CompletionRequest, EmbeddingsRequest } from '../core/types.js';
+import type { ChatRequest, CompletionRequest, EmbeddingsRequest, ModerationRequest } from '../core/types.js';
 
 type Body = Record<string, unknown>;
 
@@ -93,6 +93,19 @@ export function checkEmbeddings(body: Body): EmbeddingsRequest {
   }
   checkInteger(body, 'dimensions', 1);
   return body as EmbeddingsRequest;
+}
+
+/** OpenAI's moderation input: a string, a non-empty list of strings, or a non-empty list of text and image_url parts. */
+export function checkModeration(body: Body): ModerationRequest {
+  const input = body.input;
+  if (input === undefined) throw badRequest("Missing required parameter: 'input'", 'input', 'missing_required_parameter');
+  const isPart = (p: unknown) => {
+    const part = p as { type?: unknown; text?: unknown; image_url?: { url?: unknown } } | null;
+    return (part?.type === 'text' && typeof part.text === 'string') || (part?.type === 'image_url' && typeof part.image_url?.url === 'string');
+  };
+  const valid = typeof input === 'string' || (Array.isArray(input) && input.length > 0 && (input.every((x) => typeof x === 'string') || input.every(isPart)));
+  if (!valid) throw badRequest("'input' must be a string, a non-empty list of strings, or a list of text and image_url parts", 'input');
+  return body as ModerationRequest;
 }
 
 function checkNumber(body: Body, key: string, min: number, max: number): void {

@@ -1,9 +1,10 @@
-// A fake Mistral AI API, written from Mistral's API reference: POST /v1/chat/completions and
-// /v1/embeddings with `Authorization: Bearer`. Like Mistral, it refuses fields it does not know
+// A fake Mistral AI API, written from Mistral's API reference: POST /v1/chat/completions,
+// /v1/embeddings and /v1/moderations (raw text; see moderation.ts) with `Authorization: Bearer`. Like Mistral, it refuses fields it does not know
 // (422 with pydantic's "Extra inputs are not permitted" details) — OpenAI's `seed`, `user`,
 // `stream_options`, extra message fields. `tool_choice: "any"` forces a tool call; streams carry the
 // usage on the last chunk (with its choices) and end with [DONE]. Errors: {"message": ...} (401, 429)
 // or {"object": "error", "message": ..., "type": ...}.
+import { mistralModeration } from './moderation.js';
 import { startRecordingServer, words, type RecordingServer, type Reply } from './recording-server.js';
 
 export const MISTRAL_REPLY = 'Bonjour from the fake Mistral upstream.';
@@ -21,6 +22,7 @@ const CHAT_FIELDS = new Set([
 ]);
 const MESSAGE_FIELDS = new Set(['role', 'content', 'tool_calls', 'tool_call_id', 'name', 'prefix']);
 const EMBED_FIELDS = new Set(['model', 'input', 'output_dimension', 'output_dtype', 'encoding_format']);
+const MODERATION_FIELDS = new Set(['model', 'input']);
 
 export async function startFakeMistral(apiKey: string): Promise<RecordingServer<MistralBehaviour>> {
   let seq = 0;
@@ -28,6 +30,7 @@ export async function startFakeMistral(apiKey: string): Promise<RecordingServer<
     if (b.status) return { status: b.status, json: { message: b.message ?? `Fake Mistral error ${b.status}`, request_id: 'req-fake' }, headers: b.headers };
     if (req.headers.authorization !== `Bearer ${apiKey}`) return { status: 401, json: { message: 'Unauthorized', request_id: 'req-fake' } };
     if (req.path === '/v1/embeddings') return extra(req.body, EMBED_FIELDS) ?? { json: embeddings(req.body) };
+    if (req.path === '/v1/moderations') return extra(req.body, MODERATION_FIELDS) ?? { json: mistralModeration(req.body) };
     if (req.path !== '/v1/chat/completions') return { status: 404, json: { detail: 'Not Found' } };
     const refused = extra(req.body, CHAT_FIELDS, 'body') ?? req.body.messages.map((m: object, i: number) => extra(m, MESSAGE_FIELDS, 'body', 'messages', i)).find(Boolean);
     return refused ?? chat(req.body, b, ++seq);

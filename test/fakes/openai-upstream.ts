@@ -1,5 +1,6 @@
 // A fake OpenAI API on a random loopback port, written from OpenAI's API reference:
-// POST /v1/chat/completions, /v1/completions and /v1/embeddings, as JSON or as Server-Sent Events
+// POST /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/moderations (see moderation.ts for
+// its predictable scores), as JSON or as Server-Sent Events
 // (`data: {chunk}` events, `usage: null` on each chunk and a final usage chunk with no choices when
 // stream_options.include_usage is set, then `data: [DONE]`), and errors as
 // {"error": {"message", "type", "param", "code"}}.
@@ -17,6 +18,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fakeControls } from './controls.js';
+import { openaiModeration } from './moderation.js';
 
 export interface OpenAIErrorObject {
   message: string;
@@ -135,10 +137,15 @@ function route(method: string, path: string, headers: IncomingHttpHeaders, body:
     status: 400,
     error: { message, type: 'invalid_request_error', param, code },
   });
-  if (method !== 'POST' || !['/v1/chat/completions', '/v1/completions', '/v1/embeddings'].includes(path)) {
+  if (method !== 'POST' || !['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/moderations'].includes(path)) {
     return { status: 404, error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null } };
   }
   if (typeof body !== 'object' || body === null) return invalid('We could not parse the JSON body of your request.', null);
+  if (path === '/v1/moderations') {
+    // The one API whose model is optional (omni-moderation-latest by default).
+    if (body.input === undefined) return invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+    return { json: openaiModeration(body, seq) };
+  }
   if (typeof body.model !== 'string') return invalid("you must provide a model parameter", 'model', 'missing_required_parameter');
   if (path === '/v1/embeddings') {
     if (body.input === undefined) return invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
@@ -332,7 +339,7 @@ async function sendEvents(res: ServerResponse, events: unknown[], b: Behaviour):
 export function openaiEndpoint(
   fake: FakeOpenAI,
   name: string,
-  type: 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings',
+  type: 'llm/v1/chat' | 'llm/v1/completions' | 'llm/v1/embeddings' | 'llm/v1/moderations',
   model: string,
   opts: { config?: Record<string, unknown>; [key: string]: unknown } = {},
 ): Record<string, unknown> {

@@ -19,13 +19,23 @@ interface RuleBase {
 export type CompiledRule = RuleBase &
   (
     | { type: 'pii'; detectors: Detector[]; mode: 'mask' | 'mask_and_restore' }
-    | { type: 'injection'; threshold: number; scope: 'user' | 'user_and_tools' | 'all' }
+    | { type: 'injection'; threshold: number; scope: MessageScope }
     | { type: 'prompt_guard'; guard: PromptGuard; selection: PromptSelection }
     | { type: 'topics'; matcher: TopicMatcher }
     | { type: 'max_tokens'; maxInputTokens?: number; maxOutputTokens?: number }
     | { type: 'json_schema' }
-    | { type: 'webhook'; url: string; timeoutMs: number; failOpen: boolean }
+    | ({ type: 'webhook'; url: string } & ExternalSettings)
+    | ({ type: 'moderation'; endpoint: string; categories?: string[]; threshold?: number; thresholds: Record<string, number>; scope: MessageScope } & ExternalSettings)
   );
+
+/** How rules that call a service wait for it, and what a failed call means. */
+export interface ExternalSettings {
+  timeoutMs: number;
+  /** A failed call lets the request on (true) or refuses it with a 503 (false). */
+  failOpen: boolean;
+}
+
+export type MessageScope = 'user' | 'user_and_tools' | 'all';
 
 export interface GuardrailRuleSet {
   rules: CompiledRule[];
@@ -75,8 +85,16 @@ function compileRule(rule: GuardrailRuleConfig): CompiledRule {
     case 'json_schema':
       return { ...base, type: 'json_schema' };
     case 'webhook':
-      return { ...base, type: 'webhook', url: rule.url, timeoutMs: rule.timeout, failOpen: rule.on_failure === 'allow' };
+      return { ...base, type: 'webhook', url: rule.url, ...externalSettings(rule) };
+    case 'moderation': {
+      const { endpoint, categories, threshold, thresholds, scope } = rule;
+      return { ...base, type: 'moderation', endpoint, categories, threshold, thresholds, scope, ...externalSettings(rule) };
+    }
   }
+}
+
+function externalSettings(rule: { timeout: number; on_failure: 'allow' | 'block' }): ExternalSettings {
+  return { timeoutMs: rule.timeout, failOpen: rule.on_failure === 'allow' };
 }
 
 /** `countTokens` is the gateway's tokenizer when it has one; the estimator otherwise. */

@@ -8,7 +8,7 @@ import { patternError } from '../policy/regex.js';
 
 export const GUARDRAIL_ACTIONS = ['block', 'redact', 'flag', 'route'] as const;
 export const GUARDRAIL_STAGES = ['input', 'output', 'both'] as const;
-export const GUARDRAIL_RULE_TYPES = ['pii', 'injection', 'prompt_guard', 'topics', 'max_tokens', 'json_schema', 'webhook'] as const;
+export const GUARDRAIL_RULE_TYPES = ['pii', 'injection', 'prompt_guard', 'topics', 'max_tokens', 'json_schema', 'webhook', 'moderation'] as const;
 
 const regexSource = (description: string) =>
   z
@@ -71,20 +71,6 @@ const PiiRuleSchema = z
   })
   .meta({ description: 'Detects emails, phone numbers, payment cards, IBANs, SSNs and configured national ids, IP addresses and secrets.' });
 
-const InjectionRuleSchema = z
-  .strictObject({
-    type: z.literal('injection').meta({ description: 'Prompt injection and jailbreak attempts.' }),
-    ...common,
-    threshold: z.number().min(0).max(1).default(0.5).meta({
-      description: 'Score (0 to 1) at or above which the rule fires. One strong signal such as "ignore previous instructions" scores 0.9.',
-    }),
-    scope: z.enum(['user', 'user_and_tools', 'all']).default('user').meta({
-      description:
-        'Which messages are scored: user turns (the default), user turns and tool results (indirect injection through retrieved documents or tool output), or every message.',
-    }),
-  })
-  .meta({ description: 'Scores the prompt with pattern families: instruction override, role-play jailbreaks, system-prompt extraction, chat-template delimiters, encoded or obfuscated payloads.' });
-
 const PromptGuardRuleSchema = z
   .strictObject({
     type: z.literal('prompt_guard').meta({ description: "Allow and deny patterns with the semantics of Kong's ai-prompt-guard." }),
@@ -134,23 +120,82 @@ const JsonSchemaRuleSchema = z
       "Validates answers to requests with response_format json_schema (against the request's schema) or json_object (must be a JSON object). Requests without response_format are not checked. Streams are checked when each choice ends.",
   });
 
+/** Rules that ask a service over the network: how long to wait, and what a failed call means. */
+const external = {
+  timeout: duration('Upper bound on one call; a slower answer counts as a failure (see on_failure). Default 2s.', { positive: true }).prefault('2s'),
+  on_failure: z.enum(['allow', 'block']).default('allow').meta({
+    description: 'What a failed call (timeout, connection error, non-2xx, unreadable answer) means: allow (fail open, the default) or block (fail closed). Either way a security event is recorded.',
+  }),
+};
+
+const scope = z.enum(['user', 'user_and_tools', 'all']).default('user');
+
+const InjectionRuleSchema = z
+  .strictObject({
+    type: z.literal('injection').meta({ description: 'Prompt injection and jailbreak attempts.' }),
+    ...common,
+    threshold: z.number().min(0).max(1).default(0.5).meta({
+      description: 'Score (0 to 1) at or above which the rule fires. One strong signal such as "ignore previous instructions" scores 0.9.',
+    }),
+    scope: scope.meta({
+      description:
+        'Which messages are scored: user turns (the default), user turns and tool results (indirect injection through retrieved documents or tool output), or every message.',
+    }),
+  })
+  .meta({ description: 'Scores the prompt with pattern families: instruction override, role-play jailbreaks, system-prompt extraction, chat-template delimiters, encoded or obfuscated payloads.' });
+
 const WebhookRuleSchema = z
   .strictObject({
     type: z.literal('webhook').meta({ description: 'An external guardrail service, asked over HTTP.' }),
     ...common,
     url: z.url({ protocol: /^https?$/ }).meta({ description: 'Where the gateway POSTs {rule, stage, target, request_id, kind, texts}; the service answers {"allowed": true|false, "reason"?: "..."}.' }),
-    timeout: duration('Upper bound on one call; a slower answer counts as a failure (see on_failure). Default 2s.', { positive: true }).prefault('2s'),
-    on_failure: z.enum(['allow', 'block']).default('allow').meta({
-      description: 'What a failed call (timeout, connection error, non-2xx, unreadable answer) means: allow (fail open, the default) or block (fail closed). Either way a security event is recorded.',
-    }),
+    ...external,
   })
   .meta({
     description:
       'Asks an external service (a moderation or classifier endpoint) about the request (after the built-in rules, so it sees redacted text) or the whole answer (streams: when each choice ends).',
   });
 
+const score = z.number().min(0).max(1);
+
+const ModerationRuleSchema = z
+  .strictObject({
+    type: z.literal('moderation').meta({ description: "A moderation classifier behind a configured endpoint (OpenAI's or Mistral's moderation API)." }),
+    ...common,
+    endpoint: z.string().min(1).meta({
+      description: 'The llm/v1/moderations endpoint that classifies the text: its provider (openai or mistral), model and credentials are used.',
+    }),
+    categories: z.array(z.string().min(1)).min(1).optional().meta({
+      description:
+        'Categories that count, by the provider\'s names (OpenAI: harassment, hate, illicit, self-harm, sexual, violence, ...; Mistral: sexual, hate_and_discrimination, violence_and_threats, selfharm, ...). A name covers its sub-categories: "violence" covers "violence/graphic". Every category when omitted.',
+    }),
+    threshold: score.optional().meta({
+      description: "Score (0 to 1) at or above which a counted category fires. Without it (and without a per-category threshold) the provider's own true/false flag for the category decides.",
+    }),
+    thresholds: z.record(z.string().min(1), score).default({}).meta({
+      description: 'Per-category score thresholds, e.g. { violence: 0.3, "self-harm": 0.1 }; a name covers its sub-categories, the most specific name wins, and they take precedence over threshold.',
+    }),
+    scope: scope.meta({
+      description: 'On chat input, which messages are classified: user turns (the default), user turns and tool results, or every message. Completion prompts and embeddings inputs are classified whole; on output, each choice\'s answer.',
+    }),
+    ...external,
+  })
+  .meta({
+    description:
+      'Classifies the request (after the built-in rules, so redacted text) or each whole answer (non-streamed answers; streams when each choice ends) with a moderation endpoint; fires when a counted category is flagged or scores at its threshold.',
+  });
+
 export const GuardrailRuleSchema = z
-  .discriminatedUnion('type', [PiiRuleSchema, InjectionRuleSchema, PromptGuardRuleSchema, TopicsRuleSchema, MaxTokensRuleSchema, JsonSchemaRuleSchema, WebhookRuleSchema])
+  .discriminatedUnion('type', [
+    PiiRuleSchema,
+    InjectionRuleSchema,
+    PromptGuardRuleSchema,
+    TopicsRuleSchema,
+    MaxTokensRuleSchema,
+    JsonSchemaRuleSchema,
+    WebhookRuleSchema,
+    ModerationRuleSchema,
+  ])
   .superRefine((rule, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (rule.action === 'route' && !rule.route_to) issue('route_to', 'is required when action is route');
@@ -164,6 +209,12 @@ export const GuardrailRuleSchema = z
     if (rule.type === 'injection' && rule.stage !== 'input') issue('stage', 'injection rules score prompts: use stage input');
     if (rule.type === 'prompt_guard' && rule.stage !== 'input' && rule.allow_patterns.length > 0) {
       issue('allow_patterns', 'allow patterns judge prompts only: use stage input, or a separate rule for output deny patterns');
+    }
+    if (rule.type === 'moderation' && rule.categories) {
+      const counted = rule.categories;
+      for (const name of Object.keys(rule.thresholds)) {
+        if (!counted.some((c) => name === c || name.startsWith(`${c}/`))) issue('thresholds', `"${name}" is not among categories (${counted.join(', ')}); its threshold would never apply`);
+      }
     }
     if (rule.type === 'max_tokens') {
       if (rule.max_input_tokens === undefined && rule.max_output_tokens === undefined) issue('max_input_tokens', 'set max_input_tokens, max_output_tokens or both');

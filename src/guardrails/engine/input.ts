@@ -1,7 +1,7 @@
 // Runs the input rules of a rule set over one canonical request: redacts, scores and checks, and
 // says whether the request may go upstream. Events carry rule names, types and counts, never values.
 import type { ChatMessage, ChatRequest, CompletionRequest, EmbeddingsRequest } from '../../core/types.js';
-import type { CompiledRule, GuardrailRuleSet } from '../config/build.js';
+import type { CompiledRule, GuardrailRuleSet, MessageScope } from '../config/build.js';
 import { scoreInjection } from '../injection/score.js';
 import { detectSpans } from '../pii/detect.js';
 import { messageText, selectPromptText } from '../policy/prompt-text.js';
@@ -43,15 +43,16 @@ export function allTexts(input: GuardedRequest): string[] {
   }
 }
 
-const SCORED_ROLES: Record<'user' | 'user_and_tools' | 'all', (role: ChatMessage['role']) => boolean> = {
+const SCOPED_ROLES: Record<MessageScope, (role: ChatMessage['role']) => boolean> = {
   user: (role) => role === 'user',
   user_and_tools: (role) => role === 'user' || role === 'tool' || role === 'function',
   all: () => true,
 };
 
-function injectionTexts(input: GuardedRequest, scope: keyof typeof SCORED_ROLES): string[] {
+/** The texts a scoped rule (injection, moderation) judges: on chat, the contents of messages in scope; otherwise every text. */
+export function scopedTexts(input: GuardedRequest, scope: MessageScope): string[] {
   if (input.kind !== 'chat') return allTexts(input);
-  return input.request.messages.filter((m) => SCORED_ROLES[scope](m.role)).map((m) => messageText(m.content));
+  return input.request.messages.filter((m) => SCOPED_ROLES[scope](m.role)).map((m) => messageText(m.content));
 }
 
 /** Content policy looks at user prompts (Kong's selection); embeddings inputs are joined, as APISIX does. */
@@ -80,7 +81,7 @@ function evaluate(rule: CompiledRule, input: GuardedRequest, ruleSet: GuardrailR
       return Object.keys(counts).length > 0 ? { counts } : undefined;
     }
     case 'injection': {
-      const worst = injectionTexts(input, rule.scope)
+      const worst = scopedTexts(input, rule.scope)
         .map((text) => scoreInjection(text))
         .reduce((a, b) => (b.score > a.score ? b : a), { score: 0, signals: [] });
       return worst.score >= rule.threshold ? { score: worst.score, patterns: worst.signals.map((s) => s.pattern) } : undefined;
@@ -95,6 +96,7 @@ function evaluate(rule: CompiledRule, input: GuardedRequest, ruleSet: GuardrailR
     }
     case 'json_schema':
     case 'webhook':
+    case 'moderation':
       // Asynchronous, or about the answer: the pipeline's stage runs them (src/guardrails/stage/).
       return undefined;
     case 'max_tokens': {

@@ -1,5 +1,5 @@
 // Checks on each choice's whole answer text, after the streaming rules and restoring: structured
-// outputs and output webhooks. Streams run them when a choice ends; a block then ends the stream
+// outputs, output webhooks and moderation. Streams run them when a choice ends; a block then ends the stream
 // with an error event (the text has already been sent: these checks cannot hold a stream back).
 import type { RequestContext } from '../../core/context.js';
 import type { GuardedRequest } from '../engine/input.js';
@@ -7,7 +7,8 @@ import { recordEvents } from './events.js';
 import type { OutputPlan } from './input.js';
 import type { StageRules } from './rules.js';
 import { structureCheckFor } from './structured.js';
-import { findingError, isWebhook, webhookFinding, type Finding } from './verdicts.js';
+import { isExternal } from './external.js';
+import { externalFinding, findingError, type Finding } from './verdicts.js';
 
 export type AnswerCheck = (text: string) => Promise<Finding | undefined> | Finding | undefined;
 
@@ -22,8 +23,8 @@ export function answerChecksFor(ctx: RequestContext, target: string, rules: Stag
           return problem ? { rule, detail: { problem: problem.code }, why: `: ${problem.message}` } : undefined;
         });
       }
-    } else if (isWebhook(rule) && rule.appliesToOutput) {
-      checks.push((text) => webhookFinding(ctx, target, rule, 'output', input.kind, [text]));
+    } else if (isExternal(rule) && rule.appliesToOutput) {
+      checks.push((text) => externalFinding(ctx, { rule, stage: 'output', target, kind: input.kind, texts: [text], moderators: rules.moderators }));
     }
   }
   return checks;

@@ -1,6 +1,6 @@
 // The input stage: runs a request's input rules before any upstream call. A block ends the request
 // with a 400 naming the rule; a route sends it to the rule's route_to; redaction changes what goes
-// upstream. Webhook rules run after the built-in ones, on the redacted request. What the output
+// upstream. External rules (webhooks, moderation) run after the built-in ones, on the redacted request. What the output
 // stage needs (the rules, the mask-and-restore vault, checks on the whole answer) comes back.
 import type { RequestContext } from '../../core/context.js';
 import type { Target } from '../../core/runtime.js';
@@ -9,7 +9,7 @@ import type { PlaceholderVault } from '../redact/vault.js';
 import { answerChecksFor, type AnswerCheck } from './answer.js';
 import { recordEvents } from './events.js';
 import { rulesFor, type StageRules } from './rules.js';
-import { blockedError, findingError, inputWebhookFinding } from './verdicts.js';
+import { blockedError, findingError, inputExternalFinding } from './verdicts.js';
 
 /** What the output stage of one request works with. */
 export interface OutputPlan {
@@ -18,7 +18,7 @@ export interface OutputPlan {
   vault: PlaceholderVault;
   /** The endpoint or route the client named, for security events. */
   target: string;
-  /** Checks on each choice's whole text (structured outputs, output webhooks); often none. */
+  /** Checks on each choice's whole text (structured outputs, output webhooks and moderation); often none. */
   answerChecks: AnswerCheck[];
 }
 
@@ -35,8 +35,8 @@ async function checkInput<G extends GuardedRequest>(ctx: RequestContext, target:
   recordEvents(ctx, target.name, result.events);
   let { decision } = result;
   if (decision.action === 'block') throw blockedError('input', decision.rule);
-  if (decision.action === 'pass' && rules.inputWebhooks.length > 0) {
-    const finding = await inputWebhookFinding(ctx, target.name, rules.inputWebhooks, result.input);
+  if (decision.action === 'pass' && rules.inputExternal.length > 0) {
+    const finding = await inputExternalFinding(ctx, target.name, rules, result.input);
     if (finding?.rule.action === 'route') decision = { action: 'route', rule: finding.rule.name, to: finding.rule.routeTo! };
     else if (finding) throw findingError(finding, 'input');
   }

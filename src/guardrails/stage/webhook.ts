@@ -2,6 +2,7 @@
 // {"allowed": true|false, "reason"?: string}. A timeout, connection error, non-2xx answer or
 // unreadable body is a failure, which the rule turns into allow (fail open) or block (fail closed).
 import type { CompiledRule } from '../config/build.js';
+import type { ExternalVerdict } from './external.js';
 
 export type WebhookRule = Extract<CompiledRule, { type: 'webhook' }>;
 
@@ -14,9 +15,7 @@ export interface WebhookPayload {
   texts: string[];
 }
 
-export type WebhookVerdict = { allowed: boolean; reason?: string } | { failure: 'timeout' | 'connection_error' | 'bad_status' | 'bad_answer' | 'client_closed' };
-
-export async function askWebhook(rule: WebhookRule, payload: WebhookPayload, clientSignal: AbortSignal): Promise<WebhookVerdict> {
+export async function askWebhook(rule: WebhookRule, payload: WebhookPayload, clientSignal: AbortSignal): Promise<ExternalVerdict> {
   const timeout = AbortSignal.timeout(rule.timeoutMs);
   let res: Response;
   try {

@@ -2,7 +2,8 @@
 // names and values. Mistral refuses fields it does not know (422), so requests are rebuilt from an
 // allowlist and everything else goes through `call.unsupported`.
 import { z } from 'zod';
-import type { ChatMessage, ChatRequest, EmbeddingsRequest } from '../../core/types.js';
+import { badRequest } from '../../core/errors.js';
+import type { ChatMessage, ChatRequest, EmbeddingsRequest, ModerationInput, ModerationRequest, ModerationResponse } from '../../core/types.js';
 import { OpenAICompatibleClient } from '../openai-compatible/client.js';
 import type { CallOptions, ProviderClient, ProviderDefinition } from '../types.js';
 
@@ -17,7 +18,7 @@ type MistralConfig = z.infer<typeof configSchema>;
 
 export const mistralProvider: ProviderDefinition<MistralConfig> = {
   name: 'mistral',
-  description: 'Mistral AI: chat (with tools and JSON output) and embeddings (mistral-embed).',
+  description: 'Mistral AI: chat (with tools and JSON output), embeddings (mistral-embed) and moderation (mistral-moderation-latest).',
   configSchema,
   secretKeys: ['mistral_api_key'],
   create: ({ config }) =>
@@ -32,6 +33,7 @@ export const mistralProvider: ProviderDefinition<MistralConfig> = {
         finishReasons: { model_length: 'length' },
       }),
     ),
+  canModerate: () => true,
 };
 
 /** Chat parameters Mistral takes as OpenAI names them. */
@@ -62,6 +64,26 @@ class MistralClient implements ProviderClient {
     // Vectors come back as floats; the gateway encodes them as base64 itself when the client asks.
     return this.inner.embeddings({ input, ...(dimensions !== undefined ? { output_dimension: dimensions } : {}) }, call);
   }
+
+  /** Mistral's /v1/moderations takes OpenAI's request; its answer has no `flagged`, which is any category being true. */
+  async moderations(req: ModerationRequest, call: CallOptions): Promise<ModerationResponse> {
+    const { model: _model, input, ...rest } = req;
+    for (const key of Object.keys(rest)) call.unsupported(key, 'Mistral moderations take input only');
+    const res = await this.inner.moderations({ input: textInput(input) }, call);
+    for (const result of res.results) result.flagged ??= Object.values(result.categories ?? {}).some(Boolean);
+    return res;
+  }
+}
+
+/** Mistral moderates text only: multi-modal parts become one text, and an image is refused. */
+function textInput(input: ModerationInput): string | string[] {
+  if (typeof input === 'string' || input.every((part) => typeof part === 'string')) return input as string | string[];
+  return input
+    .map((part) => {
+      if (typeof part !== 'string' && part.type === 'text') return part.text;
+      throw badRequest('Mistral moderates text only: image parts cannot be sent to this endpoint', 'input', 'unsupported_parameter');
+    })
+    .join('\n');
 }
 
 function toMistralChat(req: ChatRequest, call: CallOptions): ChatRequest {

@@ -13,6 +13,8 @@ import type {
   CompletionResponse,
   EmbeddingsRequest,
   EmbeddingsResponse,
+  ModerationRequest,
+  ModerationResponse,
 } from '../../core/types.js';
 import { discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
 import { refineUpstreamError } from '../shared/upstream-errors.js';
@@ -38,7 +40,7 @@ export interface OpenAICompatibleOptions {
   finishReasons?: Readonly<Record<string, string>>;
 }
 
-export type ApiPath = '/chat/completions' | '/completions' | '/embeddings';
+export type ApiPath = '/chat/completions' | '/completions' | '/embeddings' | '/moderations';
 
 export class OpenAICompatibleClient implements ProviderClient {
   private readonly base: string;
@@ -67,6 +69,11 @@ export class OpenAICompatibleClient implements ProviderClient {
 
   embeddings(req: EmbeddingsRequest, call: CallOptions): Promise<EmbeddingsResponse> {
     return this.json<EmbeddingsResponse>('/embeddings', this.body(req, call), call);
+  }
+
+  /** OpenAI's moderation API; servers without one answer 404, and the config check lets only providers that have it serve llm/v1/moderations. */
+  moderations(req: ModerationRequest, call: CallOptions): Promise<ModerationResponse> {
+    return this.json<ModerationResponse>('/moderations', this.body(req, call), call);
   }
 
   private body(req: object, call: CallOptions, stream?: boolean): Record<string, unknown> {

@@ -56,4 +56,6 @@ export const openaiProvider: ProviderDefinition<OpenAIConfig> = {
       streamUsage: config.stream_usage,
     });
   },
+  // OpenAI's /v1/moderations; Azure OpenAI has no moderation API (its content filters run inside each call).
+  canModerate: (config) => !isAzure(config),
 };

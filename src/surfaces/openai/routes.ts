@@ -1,14 +1,14 @@
-// The OpenAI surface: /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models.
+// The OpenAI surface: /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/moderations and /v1/models.
 // `model` names a Gatehouse endpoint or route, as in MLflow's OpenAI-compatible API.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../../core/context.js';
-import { notFound } from '../../core/errors.js';
+import { badRequest, notFound } from '../../core/errors.js';
 import * as pipeline from '../../core/pipeline.js';
-import type { GatewayState, Target } from '../../core/runtime.js';
+import type { GatewayState, Runtime, Target } from '../../core/runtime.js';
 import type { CompletionChunk, EndpointType } from '../../core/types.js';
 import { beginRequest, openAIErrorBody, sendError, sendJson, sendSse, type ErrorShape } from '../http.js';
-import { checkChat, checkCompletion, checkEmbeddings, requireModel, requireObject } from '../validate.js';
+import { checkChat, checkCompletion, checkEmbeddings, checkModeration, requireModel, requireObject } from '../validate.js';
 
 /**
  * How a surface writes what the shared handlers produce. The handlers serve the OpenAI surface and
@@ -47,11 +47,16 @@ export const serveEmbeddings: Handler = async (ctx, target, body, reply) => {
   sendJson(reply, ctx, await pipeline.embeddings(ctx, target, checkEmbeddings(body)));
 };
 
+export const serveModerations: Handler = async (ctx, target, body, reply) => {
+  sendJson(reply, ctx, await pipeline.moderations(ctx, target, checkModeration(body)));
+};
+
 /** The handler for each API type, for surfaces where the target's type picks the payload (MLflow invocations, custom paths). */
 export const HANDLERS: Record<EndpointType, Handler> = {
   'llm/v1/chat': serveChat,
   'llm/v1/completions': serveCompletions,
   'llm/v1/embeddings': serveEmbeddings,
+  'llm/v1/moderations': serveModerations,
 };
 
 export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: Logger): void {
@@ -59,7 +64,7 @@ export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: L
     const ctx = beginRequest(request, reply, log);
     try {
       const body = requireObject(request.body);
-      const target = pipeline.resolveTarget(state.current, requireModel(body), type);
+      const target = pipeline.resolveTarget(state.current, modelOf(state.current, body, type), type);
       await HANDLERS[type](ctx, target, body, reply);
     } catch (err) {
       sendError(reply, ctx, err);
@@ -68,6 +73,7 @@ export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: L
   app.post('/v1/chat/completions', route('llm/v1/chat'));
   app.post('/v1/completions', route('llm/v1/completions'));
   app.post('/v1/embeddings', route('llm/v1/embeddings'));
+  app.post('/v1/moderations', route('llm/v1/moderations'));
 
   app.get('/v1/models', async (request, reply) => {
     const ctx = beginRequest(request, reply, log);
@@ -84,6 +90,17 @@ export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: L
     if (!target) return sendError(reply, ctx, notFound(`The model '${request.params.model}' does not exist`, 'model_not_found'));
     sendJson(reply, ctx, modelEntry(target, Math.floor(runtime.loadedAt.getTime() / 1000)));
   });
+}
+
+/**
+ * The endpoint or route the request names. OpenAI's moderation API makes `model` optional: without
+ * it, the gateway's only moderation endpoint or route serves (with several, `model` must choose).
+ */
+function modelOf(runtime: Runtime, body: Record<string, unknown>, type: EndpointType): string {
+  if (type !== 'llm/v1/moderations' || body.model !== undefined) return requireModel(body);
+  const names = [...runtime.targets.values()].filter((t) => t.type === type).map((t) => t.name);
+  if (names.length === 1) return names[0];
+  throw badRequest(names.length === 0 ? 'No moderation endpoint is configured' : `Several moderation endpoints are configured (${names.join(', ')}): name one in 'model'`, 'model', 'missing_required_parameter');
 }
 
 function modelEntry(target: Target, created: number) {
