@@ -45,7 +45,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const config = loaded.config;
   const log = options.logger ?? createLogger(env.GATEHOUSE_LOG_LEVEL ?? config.server.log_level);
   const limiters = new LimiterRegistry();
-  const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
+  const state = new GatewayState(buildRuntime(config, options.configFile, limiters, loaded.prompts), log);
   const access = await AccessControl.open(state, env, log);
   const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);

@@ -14,6 +14,8 @@ import { registerHealth } from './surfaces/health.js';
 import { registerMetrics } from './surfaces/metrics.js';
 import { registerMlflow } from './surfaces/mlflow/routes.js';
 import { registerOpenAI } from './surfaces/openai/routes.js';
+import { servePromptApi } from './prompts/api.js';
+import { registerOpenApi } from './prompts/openapi.js';
 import type { RequestObserver } from './telemetry/observers.js';
 
 export interface ServerOptions {
@@ -67,8 +69,11 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
     const ctx = beginRequest(request, reply, log);
     const path = request.url.split('?')[0];
     // Config-declared paths change on reload, so they are looked up per request instead of registered as routes.
-    const target = state.current.paths.get(path);
+    const runtime = state.current;
+    const target = runtime.paths.get(path);
     if (target) return serveCustomPath(ctx, target, path, request, reply);
+    const promptApi = runtime.prompts.apis.get(path);
+    if (promptApi) return servePromptApi(ctx, runtime, promptApi, request, reply);
     sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${path}`, { code: 'unknown_path' }));
   });
 
@@ -79,5 +84,6 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
   registerAnthropic(app, state, log);
   registerMlflow(app, state, log);
   registerGuardrailsAdmin(app, state, log);
+  registerOpenApi(app, state, log);
   return app;
 }

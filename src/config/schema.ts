@@ -8,6 +8,7 @@ import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
+import { PromptsSchema, routePromptKeys } from './schema-prompts.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -118,6 +119,7 @@ export const RouteSchema = z
     destinations: z.array(DestinationSchema).min(1).meta({ description: 'Where requests go.' }),
     path: publicPath.optional(),
     ...routeRoutingKeys,
+    ...routePromptKeys,
     guardrails: GuardrailsConfigSchema.optional().meta({
       description: "Guardrails for requests that name this route. The guardrails of the route's destinations do not apply to them.",
     }),
@@ -150,6 +152,7 @@ export const ConfigSchema = z
     teams: TeamsSchema,
     keys: KeysSchema,
     limits: GlobalLimitsSchema,
+    prompts: PromptsSchema.optional(),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { LimiterRegistry, WindowLimiter } from '../access/window-limiter.js';
 import type { GatewayConfig, EndpointConfig, EndpointType, RouteConfig } from '../config/schema.js';
 import { compileStageRules, type StageRules } from '../guardrails/stage/index.js';
+import { EMPTY_PROMPTS, type PromptLibrary } from '../prompts/library.js';
 import { findProvider } from '../providers/index.js';
 import type { ProviderClient } from '../providers/types.js';
 import { Balancer } from '../routing/balance.js';
@@ -57,11 +58,13 @@ export interface Runtime {
   targets: Map<string, Target>;
   /** Custom public paths declared in config. */
   paths: Map<string, Target>;
+  /** The prompts compiled from the config's prompts folder (empty when it uses none). */
+  prompts: PromptLibrary;
   loadedAt: Date;
   source: string;
 }
 
-export function buildRuntime(config: GatewayConfig, source: string, limiters: LimiterRegistry): Runtime {
+export function buildRuntime(config: GatewayConfig, source: string, limiters: LimiterRegistry, prompts: PromptLibrary = EMPTY_PROMPTS): Runtime {
   const targets = new Map<string, Target>();
   const paths = new Map<string, Target>();
   const inUse = new Set<WindowLimiter>();
@@ -93,7 +96,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
     if (guardrails) targets.get(name)!.guardrails = compileStageRules(guardrails, endpoint_type, targets);
   }
   limiters.retain(inUse);
-  return { config, targets, paths, loadedAt: new Date(), source };
+  return { config, targets, paths, prompts, loadedAt: new Date(), source };
 }
 
 function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined): EndpointRuntime {
