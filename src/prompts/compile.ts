@@ -42,8 +42,10 @@ export function compilePrompt(source: PromptSource, writer: Mustache.Writer): { 
   const used = new Set<string>();
   const addAt = (offset: number, path: Path, message: string) =>
     issues.push({ file: source.file, line: source.templateLine(path, offset), column: 1, path: formatPath(path), message });
-  for (const { path, template } of templates(file)) checkTemplate(template, path, variables, used, writer, addAt);
-  for (const name of variables.keys()) {
+  let readable = true;
+  for (const { path, template } of templates(file)) readable = checkTemplate(template, path, variables, used, writer, addAt) && readable;
+  // A template that does not parse uses unknown variables: "declared but unused" would mislead then.
+  for (const name of readable ? variables.keys() : []) {
     if (!used.has(name)) add(['variables', name], `variable "${name}" is declared but no message or example uses it`, true);
   }
   if (issues.length > 0) return { issues };
@@ -96,14 +98,16 @@ function checkTemplate(
   used: Set<string>,
   writer: Mustache.Writer,
   addAt: (offset: number, path: Path, message: string) => void,
-): void {
+): boolean {
   const at = (offset: number, message: string) => addAt(offset, path, message);
   let tokens: Token[];
   try {
     tokens = writer.parse(template) as unknown as Token[];
   } catch (err) {
-    const message = (err as Error).message;
-    return at(Number(/at (\d+)/.exec(message)?.[1] ?? 0), `template error: ${message}`);
+    // Mustache ends its messages with the character offset; the issue gives the line instead.
+    const [message, offset] = (err as Error).message.split(/ at (?=\d+$)/);
+    at(Number(offset ?? 0), `template error: ${message}`);
+    return false;
   }
   // Inside a section over an array or object, other names may be the items' fields: they are not checked.
   const walk = (list: Token[], depth: number, open: boolean) => {
@@ -125,6 +129,7 @@ function checkTemplate(
     }
   };
   walk(tokens, 0, false);
+  return true;
 }
 
 /** Few-shot examples go after the leading system (and developer) messages, before the conversation. */
