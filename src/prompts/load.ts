@@ -2,7 +2,7 @@
 // and the config's references to prompts checked. Runs at start, on every reload and in
 // `gatehouse validate`; a config that uses no prompts reads no folder.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import Mustache from 'mustache';
 import type { ConfigIssue } from '../config/issues.js';
 import { z } from 'zod';
@@ -46,7 +46,10 @@ export function promptInputsOf(value: unknown): PromptInputs | undefined {
 /** The prompts folder, or undefined when the config uses no prompts. */
 export function promptsDir(config: PromptInputs, configFile: string): string | undefined {
   const used = config.prompts !== undefined || config.routes.some((r) => r.prompt !== undefined || r.prompt_versions !== undefined);
-  return used ? resolve(dirname(configFile), config.prompts?.dir ?? 'prompts') : undefined;
+  if (!used) return undefined;
+  // Joined, not resolved: with a relative config path, issues name the prompt files relative to it as well.
+  const dir = config.prompts?.dir ?? 'prompts';
+  return isAbsolute(dir) ? dir : join(dirname(configFile), dir);
 }
 
 export function loadPrompts(config: PromptInputs, configFile: string): LoadedPrompts {
