@@ -133,7 +133,7 @@ describe('gatehouse validate', () => {
   it('counts the prompts of a valid config', () => {
     const configDir = tempDir({ 'gatehouse.yaml': mockConfig(promptsDir()) });
     const file = join(configDir, 'gatehouse.yaml');
-    expect(renderReports(validateFiles([file], {}), 'text')).toBe(`${file}: valid (2 endpoints, 1 route, 3 prompts)`);
+    expect(renderReports(validateFiles([file], {}), 'text')).toBe(`${file}: valid (3 endpoints, 1 route, 3 prompts)`);
   });
 
   it('reports prompt problems with file:line, also without the production secrets', () => {

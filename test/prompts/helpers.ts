@@ -1,5 +1,6 @@
 // Prompt files and configs shared by the prompt tests.
 import { tempDir } from '../helpers/config.js';
+import { MOCK_CONFIG } from '../helpers/gateway.js';
 
 /** summarize, version 1 (YAML): a system and a user message, model parameters, a default. */
 export const SUMMARIZE_1 = `id: summarize
@@ -52,16 +53,8 @@ export const PROMPT_FILES = { 'summarize@1.yaml': SUMMARIZE_1, 'summarize@2.md':
 /** A folder holding the given prompt files (by default the three above). */
 export const promptsDir = (files: Record<string, string> = PROMPT_FILES) => tempDir(files);
 
-/** Two mock chat endpoints and a route over the first, with the prompts of `dir`. */
-export const mockConfig = (dir: string, extra = '') => `
-endpoints:
-  - name: chat
-    endpoint_type: llm/v1/chat
-    model: { provider: mock, name: mock-chat }
-  - name: embeddings
-    endpoint_type: llm/v1/embeddings
-    model: { provider: mock, name: mock-embed, config: { embedding_dimensions: 4 } }
-routes:
+/** The mock chat, completions and embeddings endpoints, a route over chat, and the prompts of `dir`; `extra` goes under `prompts:`. */
+export const mockConfig = (dir: string, extra = '') => `${MOCK_CONFIG}routes:
   - name: assistant
     task_type: llm/v1/chat
     destinations: [{ name: chat, traffic_percentage: 100 }]
