@@ -92,6 +92,8 @@ describe('a chat request by reference (OpenAI surface)', () => {
       [{ id: 'summarize', variables: { text: 'x', sentences: 'two' } }, 'invalid_prompt_variable', 'prompt.variables.sentences', /must be of type integer/],
       [{ id: 'classify', variables: { ticket: 'x', labels: [1, 2] } }, 'invalid_prompt_variable', 'prompt.variables.labels', /must be an array of string values/],
       [{ variables: {} }, 'missing_required_parameter', 'prompt.id', /prompt\.id/],
+      [{ id: 'summarize', vars: {} }, 'invalid_value', 'prompt.vars', /Unknown field 'prompt\.vars'/],
+      [{ id: 'summarize', version: 'latest' }, 'invalid_value', 'prompt.version', /positive integer/],
     ];
     for (const [prompt, code, param, message] of cases) {
       const error = await expectError(await chat({ model: 'gpt', prompt }), 400);
@@ -133,6 +135,13 @@ describe('a request by reference on the Anthropic surface', () => {
       { role: 'user', content: 'v1: Birds fly.' },
       { role: 'user', content: 'Thanks!' },
     ]);
+  });
+
+  it('counts the rendered prompt on /v1/messages/count_tokens', async () => {
+    const count = async (body: Record<string, unknown>) => (await (await postJson(`${gw.url}/v1/messages/count_tokens`, { model: 'gpt', ...body })).json()).input_tokens;
+    const bare = await count({ messages: [{ role: 'user', content: 'v1: Birds fly.' }] });
+    const rendered = await count({ prompt: { id: 'summarize', variables: { text: 'Birds fly.' } } });
+    expect(rendered).toBeGreaterThan(bare);
   });
 
   it('works through the official Anthropic SDK, and refuses a missing variable in Anthropic\'s error shape', async () => {
