@@ -47,7 +47,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.logger ?? createLogger(env.GATEHOUSE_LOG_LEVEL ?? config.server.log_level);
   const limiters = new LimiterRegistry();
   const cache = new ResponseCache();
-  const state = new GatewayState(buildRuntime(config, options.configFile, limiters, cache), log);
+  const state = new GatewayState(buildRuntime(config, options.configFile, limiters, { cache, prompts: loaded.prompts }), log);
   const access = await AccessControl.open(state, env, log);
   try {
     cache.attach(access.shared, config);

@@ -17,6 +17,8 @@ import { registerHealth } from './surfaces/health.js';
 import { registerMetrics } from './surfaces/metrics.js';
 import { registerMlflow } from './surfaces/mlflow/routes.js';
 import { registerOpenAI } from './surfaces/openai/routes.js';
+import { servePromptApi } from './prompts/api.js';
+import { registerOpenApi } from './prompts/openapi.js';
 import type { RequestObserver } from './telemetry/observers.js';
 
 export interface ServerOptions {
@@ -72,10 +74,13 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
     const ctx = beginRequest(request, reply, log);
     const path = request.url.split('?')[0];
     // Config-declared paths change on reload, so they are looked up per request instead of registered as routes.
-    const target = state.current.paths.get(path);
+    const runtime = state.current;
+    const target = runtime.paths.get(path);
     if (target) return serveCustomPath(ctx, target, path, request, reply);
     const model = state.current.models.atPath(path);
     if (model) return serveModelPath(ctx, model, path, request, reply);
+    const promptApi = runtime.prompts.apis.get(path);
+    if (promptApi) return servePromptApi(ctx, runtime, promptApi, request, reply);
     sendError(reply, ctx, new GatewayError(404, `Unknown path: ${request.method} ${path}`, { code: 'unknown_path' }));
   });
 
@@ -87,5 +92,6 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
   registerMlflow(app, state, log);
   registerGuardrailsAdmin(app, state, log);
   if (cache) registerCacheAdmin(app, state, cache, log);
+  registerOpenApi(app, state, log);
   return app;
 }

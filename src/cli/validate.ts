@@ -13,6 +13,8 @@ export interface FileReport {
   /** How many endpoints and routes it serves; absent when unknown (invalid, or variables not checked). */
   endpoints?: number;
   routes?: number;
+  /** How many prompt versions its prompts folder holds (absent when it uses none, or is invalid). */
+  prompts?: number;
   skipped: SkippedEndpoint[];
 }
 
@@ -25,6 +27,7 @@ export function validateFiles(files: string[], env: NodeJS.ProcessEnv = process.
       issues: result.issues,
       endpoints: result.config?.endpoints.length,
       routes: result.config?.routes.length,
+      prompts: result.prompts?.size || undefined,
       skipped: result.skipped ?? [],
     };
   });
@@ -39,6 +42,7 @@ export function renderReports(reports: FileReport[], format: ReportFormat): stri
 function renderText(report: FileReport): string {
   if (!report.valid) return [...report.issues.map(formatIssue), `${report.file}: ${plural(report.issues.length, 'problem')}`].join('\n');
   const served = report.endpoints === undefined ? [] : [plural(report.endpoints, 'endpoint'), plural(report.routes ?? 0, 'route')];
+  if (report.prompts) served.push(plural(report.prompts, 'prompt'));
   const skipped = report.skipped.map((s) => `${s.name} skipped (${s.missing.join(', ')} not set)`);
   const details = [...served, ...skipped];
   return `${report.file}: valid${details.length ? ` (${details.join(', ')})` : ''}`;

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkAccessReferences } from '../access/config-checks.js';
+import { loadPrompts, promptInputsOf } from '../prompts/load.js';
+import type { PromptLibrary } from '../prompts/library.js';
 import { findProvider } from '../providers/index.js';
 import { checkModelEndpoints, resolveRegistrySettings } from '../registry/settings.js';
 import { formatPath, type ConfigIssue, type Path } from './issues.js';
@@ -35,6 +37,8 @@ export interface LoadResult {
   issues: ConfigIssue[];
   /** Endpoints left out because their `requires_env` variables are not set. */
   skipped?: SkippedEndpoint[];
+  /** The compiled prompts of the config's prompts folder (present with `config`). */
+  prompts?: PromptLibrary;
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadResult {
@@ -101,12 +105,18 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   references.push(...checkAccessReferences(parsed.success ? parsed.data : value));
   references.push(...checkModelEndpoints(parsed.success ? parsed.data : value, requireEnv));
   for (const p of references) add(p.path, p.message, p.path[p.path.length - 1] === 'name');
+  const promptInputs = parsed.success ? parsed.data : promptInputsOf(value);
+  const prompts = promptInputs && loadPrompts(promptInputs, file);
+  if (prompts) {
+    issues.push(...prompts.issues);
+    for (const p of prompts.problems) add(p.path, p.message);
+  }
 
   if (issues.length > 0) return { file, issues: tidy(issues, secrets) };
   // Left-out endpoints may hold unresolved references that failed the schema quietly, so what is
   // served is parsed on its own. It fails only when requireEnv is off and a served endpoint needs a variable.
   const served = ConfigSchema.safeParse(withoutSkipped(value, skipped));
-  return { file, config: served.success ? served.data : undefined, issues: [], skipped: [...skipped.values()] };
+  return { file, config: served.success ? served.data : undefined, issues: [], skipped: [...skipped.values()], prompts: prompts?.library };
 }
 
 function withoutSkipped(value: unknown, skipped: Map<number, SkippedEndpoint>): unknown {
@@ -151,5 +161,5 @@ function tidy(issues: ConfigIssue[], secrets: Set<string>): ConfigIssue[] {
   const scrub = [...secrets].sort((a, b) => b.length - a.length);
   return issues
     .map((issue) => ({ ...issue, message: scrub.reduce((message, secret) => message.split(secret).join('[redacted]'), issue.message) }))
-    .sort((a, b) => a.line - b.line || a.column - b.column);
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }

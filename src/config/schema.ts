@@ -10,6 +10,7 @@ import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
 import { CacheGatewaySchema, CacheSectionSchema } from '../cache/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
 import { modelEndpointSchema, RegistrySettingsSchema } from '../registry/schema.js';
+import { PromptsSchema, routePromptKeys } from './schema-prompts.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'llm/v1/moderations'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -123,6 +124,7 @@ export const RouteSchema = z
     destinations: z.array(DestinationSchema).min(1).meta({ description: 'Where requests go.' }),
     path: publicPath.optional(),
     ...routeRoutingKeys,
+    ...routePromptKeys,
     guardrails: GuardrailsConfigSchema.optional().meta({
       description: "Guardrails for requests that name this route. The guardrails of the route's destinations do not apply to them.",
     }),
@@ -162,6 +164,7 @@ export const ConfigSchema = z
     keys: KeysSchema,
     limits: GlobalLimitsSchema,
     cache: CacheGatewaySchema.prefault({}),
+    prompts: PromptsSchema.optional(),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -10,7 +10,12 @@ export interface Problem {
 }
 
 /** Public paths the gateway serves itself; config-declared paths may not take them. */
-const RESERVED_PREFIXES = ['/v1/', '/api/2.0/', '/api/3.0/', '/endpoints/', '/gateway/', '/admin', '/health', '/ready', '/metrics', '/ui'];
+const RESERVED_PREFIXES = ['/v1/', '/api/2.0/', '/api/3.0/', '/endpoints/', '/gateway/', '/admin', '/health', '/ready', '/metrics', '/ui', '/openapi.json'];
+
+/** The gateway's own prefix a path falls under, if any. */
+export function reservedPrefix(path: string): string | undefined {
+  return RESERVED_PREFIXES.find((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || path === p.replace(/\/$/, ''));
+}
 
 /** The parts these checks read. Loose on purpose: they also run on a config that failed the schema. */
 interface Loose {
@@ -99,7 +104,7 @@ export function checkReferences(input: unknown, { skipped = new Map(), where = f
   const paths = new Map<string, Path>();
   const checkPath = (path: unknown, at: Path) => {
     if (typeof path !== 'string' || !path) return;
-    const reserved = RESERVED_PREFIXES.find((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || path === p.replace(/\/$/, ''));
+    const reserved = reservedPrefix(path);
     if (reserved) problems.push({ path: at, message: `path "${path}" is served by the gateway itself (${reserved}); choose another path` });
     const first = paths.get(path);
     if (first) problems.push({ path: at, message: `path "${path}" is already used at ${where(first)}` });

@@ -12,12 +12,13 @@ export interface Described {
   onKey?: boolean;
 }
 
-export function describeZodIssue(issue: z.core.$ZodIssue, value: unknown): Described[] {
+/** `schema`: the JSON Schema of the document being checked, for "did you mean" hints (default: the config's). */
+export function describeZodIssue(issue: z.core.$ZodIssue, value: unknown, schema: () => object = schemaRoot): Described[] {
   const path = issue.path as Path;
   const given = valueAt(value, path);
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const known = knownKeys(path, value);
+      const known = knownKeys(path, value, schema() as JsonSchema);
       return issue.keys.map((key) => ({
         path: [...path, key],
         message: `unknown key "${key}"${didYouMean(key, known) || (known.length ? `; expected one of: ${known.join(', ')}` : '')}`,
@@ -119,7 +120,7 @@ let cachedSchema: JsonSchema | undefined;
 const schemaRoot = (): JsonSchema => (cachedSchema ??= configJsonSchema() as JsonSchema);
 
 /** Keys the schema allows at a path, for "did you mean" hints; union branches follow the data's provider. */
-function knownKeys(path: Path, value: unknown): string[] {
+function knownKeys(path: Path, value: unknown, root: JsonSchema): string[] {
   const pick = (n: JsonSchema, d: unknown): JsonSchema => {
     const branches = n.anyOf ?? n.oneOf;
     if (!branches) return n;
@@ -127,7 +128,7 @@ function knownKeys(path: Path, value: unknown): string[] {
     return branches.find((b) => b.properties?.provider?.const === provider) ?? { properties: Object.assign({}, ...branches.map((b) => b.properties ?? {})) };
   };
   let data: unknown = value;
-  let node = pick(schemaRoot(), data);
+  let node = pick(root, data);
   for (const key of path) {
     const next: JsonSchema | undefined = typeof key === 'number' ? node.items : node.properties?.[key];
     if (!next) return [];

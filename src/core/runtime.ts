@@ -7,6 +7,7 @@ import { compileCachePolicy, type CachePolicy } from '../cache/policy.js';
 import type { ResponseCache } from '../cache/service.js';
 import type { GatewayConfig, EndpointConfig, EndpointType, RouteConfig } from '../config/schema.js';
 import { compileStageRules, type StageRules } from '../guardrails/stage/index.js';
+import { EMPTY_PROMPTS, type PromptLibrary } from '../prompts/library.js';
 import { findProvider } from '../providers/index.js';
 import type { ProviderClient } from '../providers/types.js';
 import { Balancer } from '../routing/balance.js';
@@ -66,12 +67,19 @@ export interface Runtime {
   paths: Map<string, Target>;
   /** Endpoints serving MLflow registry models (endpoint_type mlflow-model): outside routing, invoked with scoring payloads. */
   models: ModelEndpoints;
+  /** The prompts compiled from the config's prompts folder (empty when it uses none). */
+  prompts: PromptLibrary;
   loadedAt: Date;
   source: string;
 }
 
-/** `cache` holds the process's cached answers; without it no target is cached. */
-export function buildRuntime(config: GatewayConfig, source: string, limiters: LimiterRegistry, cache?: ResponseCache): Runtime {
+/** What a runtime is built with besides the config: the process's cached answers (without them no target is cached) and the compiled prompts. */
+export interface RuntimeExtras {
+  cache?: ResponseCache;
+  prompts?: PromptLibrary;
+}
+
+export function buildRuntime(config: GatewayConfig, source: string, limiters: LimiterRegistry, { cache, prompts = EMPTY_PROMPTS }: RuntimeExtras = {}): Runtime {
   const targets = new Map<string, Target>();
   const paths = new Map<string, Target>();
   const inUse = new Set<WindowLimiter>();
@@ -109,7 +117,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
     }
   }
   limiters.retain(inUse);
-  return { config, targets, paths, models, loadedAt: new Date(), source };
+  return { config, targets, paths, models, prompts, loadedAt: new Date(), source };
 }
 
 function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined): EndpointRuntime {

@@ -49,7 +49,7 @@ export function candidates(route: RouteRuntime, facts: RequestFacts): RouteDesti
  * out and the others' bands stretched over the whole range, so a sticky key still lands the same
  * way for as long as the same destinations are up.
  */
-function split(available: RouteDestination[], point: number): RouteDestination {
+export function split<T extends { percentage: number }>(available: T[], point: number): T {
   let total = 0;
   for (const d of available) total += d.percentage;
   const scaled = (point / 100) * total;

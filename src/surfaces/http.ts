@@ -53,6 +53,7 @@ export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
     headers['x-gatehouse-fallbacks'] = String(ctx.fallbacks);
   }
   if (ctx.variant) headers['x-gatehouse-variant'] = ctx.variant;
+  if (ctx.promptVersion) headers['x-gatehouse-prompt'] = ctx.promptVersion;
   if (ctx.droppedParams) headers['x-gatehouse-dropped-params'] = ctx.droppedParams.join(',');
   return ctx.exposedHeaders ? { ...ctx.exposedHeaders, ...headers } : headers;
 }
@@ -171,6 +172,7 @@ function accessLog(log: Logger, request: FastifyRequest, path: string, status: n
       endpoint: ctx.endpoint,
       route: ctx.route,
       variant: ctx.variant,
+      prompt: ctx.promptVersion,
       attempts: ctx.attempts,
       fallbacks: ctx.fallbacks,
       provider: ctx.provider,

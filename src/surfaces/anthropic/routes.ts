@@ -6,7 +6,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../../core/context.js';
 import * as pipeline from '../../core/pipeline.js';
-import type { GatewayState } from '../../core/runtime.js';
+import type { GatewayState, Runtime, Target } from '../../core/runtime.js';
+import type { ChatRequest } from '../../core/types.js';
+import { expandAnthropicPrompt } from '../../prompts/apply.js';
 import { fromAnthropicRequest } from '../../translate/anthropic/request-from-anthropic.js';
 import { toAnthropicResponse } from '../../translate/anthropic/response-to-anthropic.js';
 import { toAnthropicStream } from '../../translate/anthropic/stream-to-anthropic.js';
@@ -36,8 +38,9 @@ export function registerAnthropic(app: FastifyInstance, state: GatewayState, log
     '/v1/messages',
     ANTHROPIC_ROUTE,
     handler(async (ctx, body, model, reply) => {
-      const req = fromAnthropicRequest(body);
-      const target = pipeline.resolveTarget(state.current, model, 'llm/v1/chat');
+      const runtime = state.current;
+      const target = pipeline.resolveTarget(runtime, model, 'llm/v1/chat');
+      const req = withPrompt(runtime, ctx, target, body, {});
       if (!req.stream) return sendJson(reply, ctx, toAnthropicResponse(await pipeline.chat(ctx, target, req)));
       const events = toAnthropicStream(await pipeline.chatStream(ctx, target, req));
       await sendSse(reply, ctx, events, JSON.stringify, { done: false, errorShape: anthropicErrorBody, event: (e: AnthropicStreamEvent) => e.type });
@@ -48,9 +51,18 @@ export function registerAnthropic(app: FastifyInstance, state: GatewayState, log
     '/v1/messages/count_tokens',
     ANTHROPIC_ROUTE,
     handler(async (ctx, body, model, reply) => {
-      const req = fromAnthropicRequest(body, { forCount: true });
-      const target = pipeline.resolveTarget(state.current, model, 'llm/v1/chat');
+      const runtime = state.current;
+      const target = pipeline.resolveTarget(runtime, model, 'llm/v1/chat');
+      const req = withPrompt(runtime, ctx, target, body, { forCount: true });
       sendJson(reply, ctx, { input_tokens: await countTokens(ctx, target, req) });
     }),
   );
+}
+
+/** The canonical request of a Messages body, with the prompt it names (`prompt: {id, version?, variables}`) rendered in. */
+function withPrompt(runtime: Runtime, ctx: RequestContext, target: Target, body: Record<string, unknown>, opts: { forCount?: boolean }): ChatRequest {
+  const expanded = expandAnthropicPrompt(runtime.prompts, ctx, target, body);
+  const req = fromAnthropicRequest(expanded.body, opts);
+  for (const [key, value] of Object.entries(expanded.extra)) req[key] ??= value;
+  return req;
 }

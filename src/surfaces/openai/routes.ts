@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../../core/context.js';
 import { badRequest, notFound } from '../../core/errors.js';
 import * as pipeline from '../../core/pipeline.js';
+import { expandOpenAIPrompt } from '../../prompts/apply.js';
 import type { GatewayState, Runtime, Target } from '../../core/runtime.js';
 import type { CompletionChunk, EndpointType } from '../../core/types.js';
 import { beginRequest, openAIErrorBody, sendError, sendJson, sendSse, type ErrorShape } from '../http.js';
@@ -63,9 +64,11 @@ export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: L
   const route = (type: EndpointType) => async (request: FastifyRequest, reply: FastifyReply) => {
     const ctx = beginRequest(request, reply, log);
     try {
+      const runtime = state.current;
       const body = requireObject(request.body);
-      const target = pipeline.resolveTarget(state.current, modelOf(state.current, body, type), type);
-      await HANDLERS[type](ctx, target, body, reply);
+      const target = pipeline.resolveTarget(runtime, modelOf(runtime, body, type), type);
+      // A chat request may name a prompt template (`prompt: {id, version?, variables}`); completions' `prompt` is text.
+      await HANDLERS[type](ctx, target, type === 'llm/v1/chat' ? expandOpenAIPrompt(runtime.prompts, ctx, target, body) : body, reply);
     } catch (err) {
       sendError(reply, ctx, err);
     }
