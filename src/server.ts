@@ -15,6 +15,7 @@ import { registerMetrics } from './surfaces/metrics.js';
 import { registerMlflow } from './surfaces/mlflow/routes.js';
 import { registerOpenAI } from './surfaces/openai/routes.js';
 import type { RequestObserver } from './telemetry/observers.js';
+import type { Tracing } from './telemetry/tracing/types.js';
 
 export interface ServerOptions {
   state: GatewayState;
@@ -26,9 +27,11 @@ export interface ServerOptions {
   access?: AccessControl;
   /** Told of every finished request (request log, traces, alerts). */
   observers?: RequestObserver[];
+  /** Starts each request's spans; absent when tracing is off. */
+  tracing?: Tracing;
 }
 
-export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [] }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [], tracing }: ServerOptions): FastifyInstance {
   // A hop count is "trust the nearest N proxies", as proxy-addr counts them.
   const trust = typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
   const app = Fastify({ logger: false, bodyLimit, trustProxy: trust, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -45,6 +48,7 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
     }
   };
   app.decorate('gatehouseObservers', observers);
+  if (tracing) app.decorate('gatehouseTracing', tracing);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
 

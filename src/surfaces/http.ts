@@ -25,6 +25,7 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   ctx.headers = request.headers;
   ctx.log = log;
   ctx.access = request.server.gatehouseAccess?.begin(request.headers);
+  request.server.gatehouseTracing?.begin(ctx, request.headers);
   const res = reply.raw;
   requestStarted();
   res.once('close', () => {
