@@ -3,6 +3,9 @@
 // with the GenAI semantic-convention attributes; it continues the client's traceparent and passes
 // the attempt's traceparent to the upstream. Without tracing nothing is exported and the upstream
 // gets no traceparent.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
 import { startOtlpReceiver, type OtlpReceiver } from './fakes/otlp-receiver.js';
@@ -199,5 +202,25 @@ describe('settings', () => {
     expect(s).toMatchObject({ sampler: 'parentbased_traceidratio', ratio: 0.5, propagate: false });
     expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom', OTEL_TRACES_SAMPLER: 'always_off' })).toMatchObject({ url: 'http://c:4318/custom', sampler: 'always_off' });
     expect(tracingSettings({ enabled: true, propagate: true }, {})!.url).toBe('http://localhost:4318/v1/traces');
+  });
+});
+
+describe('cost when off', () => {
+  /** Modules a file loads at startup: static, non-type imports, followed through the project's own files. */
+  function staticImports(file: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const [, spec] of source.matchAll(/^import (?!type )[^;]*? from '([^']+)';/gms)) {
+      if (spec.startsWith('.')) staticImports(resolve(dirname(file), spec.replace(/\.js$/, '.ts')), seen);
+      else seen.add(spec);
+    }
+    return seen;
+  }
+
+  it('loads no OpenTelemetry module unless tracing is on (the SDK is imported on demand)', () => {
+    const loaded = [...staticImports(fileURLToPath(new URL('../src/gateway.ts', import.meta.url)))];
+    expect(loaded.some((m) => m.endsWith('telemetry/tracing/index.ts'))).toBe(true);
+    expect(loaded.filter((m) => m.includes('@opentelemetry') || m.endsWith('tracing/otel.ts') || m.endsWith('tracing/request-trace.ts'))).toEqual([]);
   });
 });

@@ -75,7 +75,8 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   const value = resolveSecrets(normalized.value, dirname(file), env, secrets, (path, variable, endpoint) => {
     unresolved.add(formatPath(path));
     if (!requireEnv || skipped.has(endpoint)) return;
-    add(path, `environment variable ${variable} is not set (or is empty); set it, or add \`requires_env: ${variable}\` to serve this endpoint only when it is`);
+    const unset = `environment variable ${variable} is not set (or is empty)`;
+    add(path, endpoint < 0 ? unset : `${unset}; set it, or add \`requires_env: ${variable}\` to serve this endpoint only when it is`);
   });
 
   const parsed = ConfigSchema.safeParse(value);
@@ -144,6 +145,7 @@ function resolveTelemetrySecrets(value: unknown, baseDir: string, env: NodeJS.Pr
   if (!root?.telemetry || typeof root.telemetry !== 'object') return;
   const ctx: SecretContext = { env, baseDir, secretKeys: ['token'], missing: [], secrets };
   root.telemetry = resolveProviderConfig(root.telemetry, ['telemetry'], ctx);
+  // -1: not an endpoint's, so `requires_env` cannot leave it out.
   for (const m of ctx.missing) onMissing(m.path, m.variable, -1);
 }
 
