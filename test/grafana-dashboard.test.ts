@@ -29,7 +29,8 @@ async function exportedSeries(): Promise<Map<string, string>> {
   const series = new Map<string, string>();
   for (const metric of await registry.getMetricsAsJSON()) {
     series.set(metric.name, metric.name);
-    if (metric.type === 'histogram' || metric.type === 'summary') for (const suffix of ['_bucket', '_sum', '_count']) series.set(metric.name + suffix, metric.name);
+    // prom-client types `type` as an enum, but reports the Prometheus type name.
+    if (['histogram', 'summary'].includes(String(metric.type))) for (const suffix of ['_bucket', '_sum', '_count']) series.set(metric.name + suffix, metric.name);
   }
   for (const name of ADDED_ELSEWHERE) series.set(name, name);
   return series;

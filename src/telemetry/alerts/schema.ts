@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 
-const name = z.string().regex(/^[\w.:-]+$/);
+const name = z.string().regex(/^[\w.:-]+$/).meta({ description: 'Channel name, as rules list it in `notify`.' });
 const httpUrl = (description: string) => z.url({ protocol: /^https?$/ }).meta({ description });
 const globs = z.array(z.string().min(1)).optional().meta({ description: 'Endpoint or route names (globs, "*" matches any run of characters) the rule watches. Left out: all.' });
 
@@ -46,7 +46,7 @@ const minRequests = z.int().min(1).default(20).meta({ description: 'Fewer reques
 
 const SpendRuleSchema = z
   .strictObject({
-    type: z.literal('spend'),
+    type: z.literal('spend').meta({ description: 'Spend over a threshold.' }),
     ...common,
     endpoints: globs,
     usd: z.number().positive().meta({ description: 'Fires when spend in the window exceeds this many US dollars.' }),
@@ -57,7 +57,7 @@ const SpendRuleSchema = z
 
 const ErrorRateRuleSchema = z
   .strictObject({
-    type: z.literal('error_rate'),
+    type: z.literal('error_rate').meta({ description: 'Error rate over a threshold.' }),
     ...common,
     endpoints: globs,
     percent: z.number().gt(0).max(100).meta({ description: 'Fires when more than this share of requests in the window failed with a 5xx.' }),
@@ -69,7 +69,7 @@ const ErrorRateRuleSchema = z
 
 const LatencyRuleSchema = z
   .strictObject({
-    type: z.literal('latency_p95'),
+    type: z.literal('latency_p95').meta({ description: 'p95 latency over a threshold.' }),
     ...common,
     endpoints: globs,
     ms: z.number().positive().meta({ description: 'Fires when the 95th percentile exceeds this many milliseconds.' }),
@@ -80,11 +80,11 @@ const LatencyRuleSchema = z
     min_requests: minRequests,
     per: z.enum(['endpoint', 'global']).default('endpoint').meta({ description: 'endpoint (default) or global.' }),
   })
-  .meta({ description: 'p95 latency in a sliding window (from a histogram with ~7% wide buckets).' });
+  .meta({ description: 'p95 latency in a sliding window (from a histogram with buckets 15% apart).' });
 
 const BudgetRuleSchema = z
   .strictObject({
-    type: z.literal('budget'),
+    type: z.literal('budget').meta({ description: 'A budget share reached.' }),
     ...common,
     percent: z.number().gt(0).max(1000).meta({ description: 'Fires when a team or key has spent this share of one of its budgets in the current period (100: the budget is spent).' }),
   })

@@ -2,10 +2,10 @@
 // rules) a log-scale latency histogram. Memory is fixed per window; old slots are reused.
 
 const SLOTS = 30;
-/** Latency histogram: bucket i holds values up to BASE_MS * GROWTH^i (1 ms .. ~30 min, ~7% wide). */
+/** Latency histogram: bucket i holds values up to BASE_MS * GROWTH^i (1 ms .. ~1 h, 15% apart). */
 const BASE_MS = 1;
 const GROWTH = 1.15;
-const BUCKETS = 150;
+const BUCKETS = 110;
 const LOG_GROWTH = Math.log(GROWTH);
 
 export interface WindowSample {
