@@ -11,7 +11,7 @@ import { openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from './fakes/openai
 import { startOtlpReceiver, type OtlpReceiver } from './fakes/otlp-receiver.js';
 import { eventually } from './helpers/cli.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { allSseData, chatBody, postJson } from './helpers/http.js';
+import { accessLog, allSseData, chatBody, postJson } from './helpers/http.js';
 import { configOf } from './helpers/routing.js';
 import { tracingSettings } from '../src/telemetry/tracing/settings.js';
 
@@ -117,6 +117,8 @@ describe('tracing on', () => {
     expect(primary.last().headers.traceparent).toBe(`00-${CLIENT_TRACE}-${failed.spanId}-01`);
     expect(backup.last().headers.traceparent).toBe(`00-${CLIENT_TRACE}-${served.spanId}-01`);
     expect(backup.last().headers.tracestate).toBe('vendor=abc');
+    // The access log line names the trace, to go from a log line to its spans.
+    expect(await accessLog(gw, res.headers.get('x-gatehouse-request-id'))).toMatchObject({ trace_id: CLIENT_TRACE });
   });
 
   it('starts a new trace without a traceparent, and ends a stream attempt with the stream', async () => {
@@ -202,6 +204,7 @@ describe('settings', () => {
     expect(s).toMatchObject({ sampler: 'parentbased_traceidratio', ratio: 0.5, propagate: false });
     expect(tracingSettings(undefined, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom', OTEL_TRACES_SAMPLER: 'always_off' })).toMatchObject({ url: 'http://c:4318/custom', sampler: 'always_off' });
     expect(tracingSettings({ enabled: true, propagate: true }, {})!.url).toBe('http://localhost:4318/v1/traces');
+    expect(() => tracingSettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/not an http\(s\) URL/);
   });
 });
 

@@ -150,6 +150,7 @@ function accessLog(log: Logger, request: FastifyRequest, path: string, status: n
     {
       msg: 'request',
       request_id: ctx.id,
+      trace_id: ctx.traceId,
       method: request.method,
       // The route pattern, or the bare path: a query string may carry secrets.
       path,

@@ -10,7 +10,8 @@ export async function startTracing(config: TracingConfig | undefined, env: NodeJ
   if (!settings) return undefined;
   for (const warning of settings.warnings) log.warn(warning);
   const { OtelTracing } = await import('./otel.js');
-  // The URL only: export headers may hold credentials.
-  log.info({ url: settings.url, sampler: settings.sampler, service: settings.serviceName }, 'tracing on: exporting spans over OTLP/HTTP');
+  // Origin and path only: export headers (and a URL's query or user part) may hold credentials.
+  const url = new URL(settings.url);
+  log.info({ url: url.origin + url.pathname, sampler: settings.sampler, service: settings.serviceName }, 'tracing on: exporting spans over OTLP/HTTP');
   return new OtelTracing(settings, log);
 }

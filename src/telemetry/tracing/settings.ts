@@ -57,8 +57,12 @@ export function tracingSettings(config: TracingConfig | undefined, env: NodeJS.P
   const warnings: string[] = [];
   const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL;
   if (protocol && protocol !== 'http/json') warnings.push(`OTEL_EXPORTER_OTLP_PROTOCOL ${protocol} is not supported: traces are sent as OTLP/HTTP JSON (http/json)`);
+  const url = specific ?? (general ? `${general.replace(/\/+$/, '')}/v1/traces` : (config?.endpoint ?? DEFAULT_URL));
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new Error('The OTLP traces endpoint is not an http(s) URL: check OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  }
   return {
-    url: specific ?? (general ? `${general.replace(/\/+$/, '')}/v1/traces` : (config?.endpoint ?? DEFAULT_URL)),
+    url,
     headers: { ...config?.headers, ...parsePairs(env.OTEL_EXPORTER_OTLP_HEADERS), ...parsePairs(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
     serviceName: env.OTEL_SERVICE_NAME || config?.service_name || 'gatehouse',
     resourceAttributes: parsePairs(env.OTEL_RESOURCE_ATTRIBUTES),
