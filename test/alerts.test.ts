@@ -2,6 +2,7 @@
 // announce it once to each channel (generic JSON webhook, Slack incoming webhook, GitLab issue),
 // then once more when it clears (GitLab: a note, then the issue is closed). Deliveries are retried.
 // The unit tests feed synthetic finished requests and a fake clock; the last test runs a gateway.
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../src/config/load.js';
@@ -217,6 +218,13 @@ describe('delivery', () => {
     const ok = loadConfigText(yaml.replace(', pager', ''), 'gatehouse.yaml', { SLACK_ALERT_URL: 'https://hooks.slack.test/services/T/B/secret-part' });
     expect(ok.issues).toEqual([]);
     expect(ok.config?.telemetry.alerts?.channels[0]).toMatchObject({ url: 'https://hooks.slack.test/services/T/B/secret-part' });
+  });
+
+  it('accepts the example config', () => {
+    const env = { SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T/B/x', GITLAB_ALERT_TOKEN: 'glpat-example-token' };
+    const { config, issues } = loadConfigText(readFileSync(new URL('../examples/observability.yaml', import.meta.url), 'utf8'), 'observability.yaml', env);
+    expect(issues).toEqual([]);
+    expect(config?.telemetry.alerts?.rules.map((r) => r.type)).toEqual(['error_rate', 'latency_p95', 'spend', 'budget']);
   });
 
   it('refuses a config whose rule names an unknown channel', () => {

@@ -54,7 +54,7 @@ export class DeliveryQueue {
   /** Resolves when every queue is empty (or `ms` passed); for shutdown and tests. */
   async idle(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.running.size > 0 && Date.now() < deadline) await Promise.race([Promise.all(this.running.values()), sleep(Math.max(1, deadline - Date.now()))]);
+    while (this.running.size > 0 && Date.now() < deadline) await Promise.race([Promise.all(this.running.values()), sleep(Math.max(1, deadline - Date.now()), undefined, { ref: false })]);
   }
 
   /** Stops retrying; what is still queued is dropped. */
