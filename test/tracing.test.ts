@@ -142,6 +142,16 @@ describe('tracing on', () => {
     expect(attempt.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
   });
 
+  it('names the endpoint of an MLflow invocation path as the requested model', async () => {
+    const traceId = '11112222333344445555666677778888';
+    const res = await postJson(`${gw.url}/endpoints/assistant/invocations`, { messages: [{ role: 'user', content: 'Hi' }] }, { headers: { traceparent: `00-${traceId}-${CLIENT_SPAN}-01` } });
+    expect(res.status).toBe(200);
+    const spans = await traceSpans(receiver, traceId, 2);
+    const server = spans.find((s) => s.kind === SERVER)!;
+    expect(server.name).toBe('chat assistant');
+    expect(server.attributes).toMatchObject({ 'gen_ai.request.model': 'assistant', 'http.route': '/endpoints/:name/invocations' });
+  });
+
   it('marks a request that failed everywhere as an error', async () => {
     primary.reset();
     primary.next({ status: 503 });

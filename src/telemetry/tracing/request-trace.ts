@@ -73,9 +73,10 @@ export class SpanRequestTrace implements RequestTrace {
   finish({ ctx, status, method, path }: FinishedRequest): void {
     const { span } = this;
     if (span.isRecording()) {
-      span.updateName(this.operation ? `${this.operation} ${this.requestedModel ?? ctx.endpoint ?? ''}`.trim() : `${method} ${path}`);
-      span.setAttributes(defined({ ...this.requestAttrs, ...serverAttributes(ctx, status, method, path), ...this.answerAttributes(ctx) }));
-      if (this.requestedModel) span.setAttribute('gen_ai.request.model', this.requestedModel);
+      // What the client named: the body's model, or (MLflow paths) the endpoint or route in the URL.
+      const asked = this.requestedModel ?? ctx.route ?? ctx.endpoint;
+      span.updateName(this.operation ? `${this.operation} ${asked ?? ''}`.trim() : `${method} ${path}`);
+      span.setAttributes(defined({ ...this.requestAttrs, ...serverAttributes(ctx, status, method, path), ...this.answerAttributes(ctx), 'gen_ai.request.model': asked }));
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: ctx.errorCode });
     }
     span.end();
