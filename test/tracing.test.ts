@@ -14,6 +14,7 @@ import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { accessLog, allSseData, chatBody, postJson } from './helpers/http.js';
 import { configOf } from './helpers/routing.js';
 import { tracingSettings } from '../src/telemetry/tracing/settings.js';
+import { remoteContext, traceparentOf } from '../src/telemetry/tracing/trace-context.js';
 
 const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
@@ -199,6 +200,20 @@ describe('tracing off', () => {
     await receiver.close();
     expect(tracingSettings(undefined, {})).toBeUndefined();
     expect(tracingSettings({ enabled: false, propagate: true }, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBeUndefined();
+  });
+});
+
+describe('trace context', () => {
+  it('continues only a valid traceparent, and writes one back', () => {
+    const valid = remoteContext({ traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: 'a=1,b=2' })!;
+    expect(valid).toMatchObject({ traceId: CLIENT_TRACE, spanId: CLIENT_SPAN, traceFlags: 1, isRemote: true });
+    expect(traceparentOf(valid)).toEqual({ traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: 'a=1,b=2' });
+    expect(traceparentOf({ ...valid, traceFlags: 0, traceState: undefined })).toEqual({ traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-00` });
+    for (const bad of [`ff-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, `00-${'0'.repeat(32)}-${CLIENT_SPAN}-01`, `00-${CLIENT_TRACE}-${'0'.repeat(16)}-01`, `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01-extra`, 'garbage']) {
+      expect(remoteContext({ traceparent: bad }), bad).toBeUndefined();
+    }
+    // A later version may carry more fields; its first four are read.
+    expect(remoteContext({ traceparent: `01-${CLIENT_TRACE}-${CLIENT_SPAN}-01-more` })?.traceId).toBe(CLIENT_TRACE);
   });
 });
 
