@@ -11,7 +11,9 @@ import { ConfigReloader } from './config/reloader.js';
 import type { GatewayConfig } from './config/schema.js';
 import { buildRuntime, GatewayState } from './core/runtime.js';
 import { buildServer } from './server.js';
+import { AlertEngine } from './telemetry/alerts/engine.js';
 import { createLogger } from './telemetry/logger.js';
+import { startTracing } from './telemetry/tracing/index.js';
 
 export interface GatewayOptions {
   configFile: string;
@@ -55,7 +57,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await access.close();
     throw err;
   }
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, cache });
+  const tracing = await startTracing(config.telemetry.tracing, env, log);
+  const alerts = new AlertEngine({ config: () => state.current.config.telemetry.alerts, log, spend: (scope, from) => access.ledger.total(scope, from) });
+  const observers = tracing ? [tracing.observer, alerts.observer] : [alerts.observer];
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, observers, tracing, cache });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env, cache);
   if (options.watch !== false) reloader.watch();
   return {
@@ -70,6 +75,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       reloader.close();
       state.close();
       await app.close();
+      await alerts.close();
+      await tracing?.shutdown();
       await access.close();
       log.flush?.();
     },

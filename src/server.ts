@@ -20,6 +20,7 @@ import { registerOpenAI } from './surfaces/openai/routes.js';
 import { servePromptApi } from './prompts/api.js';
 import { registerOpenApi } from './prompts/openapi.js';
 import type { RequestObserver } from './telemetry/observers.js';
+import type { Tracing } from './telemetry/tracing/types.js';
 
 export interface ServerOptions {
   state: GatewayState;
@@ -33,9 +34,11 @@ export interface ServerOptions {
   observers?: RequestObserver[];
   /** Cached answers, for the purge API under /admin/cache. */
   cache?: ResponseCache;
+  /** Starts each request's spans; absent when tracing is off. */
+  tracing?: Tracing;
 }
 
-export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [], cache }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [], tracing, cache }: ServerOptions): FastifyInstance {
   // A hop count is "trust the nearest N proxies", as proxy-addr counts them.
   const trust = typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
   const app = Fastify({ logger: false, bodyLimit, trustProxy: trust, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -52,6 +55,7 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
     }
   };
   app.decorate('gatehouseObservers', observers);
+  if (tracing) app.decorate('gatehouseTracing', tracing);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
 

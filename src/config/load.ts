@@ -80,7 +80,8 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   const value = resolveSecrets(normalized.value, dirname(file), env, secrets, (path, variable, endpoint) => {
     unresolved.add(formatPath(path));
     if (!requireEnv || skipped.has(endpoint)) return;
-    add(path, `environment variable ${variable} is not set (or is empty); set it, or add \`requires_env: ${variable}\` to serve this endpoint only when it is`);
+    const unset = `environment variable ${variable} is not set (or is empty)`;
+    add(path, endpoint < 0 ? unset : `${unset}; set it, or add \`requires_env: ${variable}\` to serve this endpoint only when it is`);
   });
   const registry: SecretContext = { env, baseDir: dirname(file), secretKeys: [], missing: [], secrets };
   resolveRegistrySettings(value, registry);
@@ -141,11 +142,10 @@ function skippedEndpoints(value: unknown, env: NodeJS.ProcessEnv): Map<number, S
 
 type OnMissing = (path: Path, variable: string, endpoint: number) => void;
 
-/** Provider settings are resolved before validation, so the schema checks the real values. */
+/** Provider (and telemetry) settings are resolved before validation, so the schema checks the real values. */
 function resolveSecrets(value: unknown, baseDir: string, env: NodeJS.ProcessEnv, secrets: Set<string>, onMissing: OnMissing): unknown {
   const endpoints = (value as { endpoints?: unknown }).endpoints;
-  if (!Array.isArray(endpoints)) return value;
-  endpoints.forEach((endpoint, i) => {
+  if (Array.isArray(endpoints)) endpoints.forEach((endpoint, i) => {
     const model = (endpoint as { model?: { provider?: unknown; config?: unknown } } | null)?.model;
     if (!model || typeof model !== 'object' || model.config === undefined) return;
     const provider = typeof model.provider === 'string' ? findProvider(model.provider) : undefined;
@@ -153,7 +153,18 @@ function resolveSecrets(value: unknown, baseDir: string, env: NodeJS.ProcessEnv,
     model.config = resolveProviderConfig(model.config, ['endpoints', i, 'model', 'config'], ctx);
     for (const m of ctx.missing) onMissing(m.path, m.variable, i);
   });
+  resolveTelemetrySecrets(value, baseDir, env, secrets, onMissing);
   return value;
+}
+
+/** Alert channels and trace export settings take references too (webhook URLs, tokens, headers). */
+function resolveTelemetrySecrets(value: unknown, baseDir: string, env: NodeJS.ProcessEnv, secrets: Set<string>, onMissing: OnMissing): void {
+  const root = value as { telemetry?: unknown } | null;
+  if (!root?.telemetry || typeof root.telemetry !== 'object') return;
+  const ctx: SecretContext = { env, baseDir, secretKeys: ['token'], missing: [], secrets };
+  root.telemetry = resolveProviderConfig(root.telemetry, ['telemetry'], ctx);
+  // -1: not an endpoint's, so `requires_env` cannot leave it out.
+  for (const m of ctx.missing) onMissing(m.path, m.variable, -1);
 }
 
 /** Sorts by position and scrubs any secret value a message might quote. */

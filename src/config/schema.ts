@@ -2,6 +2,8 @@
 // MLflow's older spellings are rewritten into this form by normalize.ts before validation.
 // Every key carries a description: `gatehouse config schema` exports them for editors.
 import { z } from 'zod';
+import { AlertsConfigSchema } from '../telemetry/alerts/schema.js';
+import { TracingConfigSchema } from '../telemetry/tracing/settings.js';
 import { providers } from '../providers/index.js';
 import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
@@ -165,6 +167,10 @@ export const ConfigSchema = z
     limits: GlobalLimitsSchema,
     cache: CacheGatewaySchema.prefault({}),
     prompts: PromptsSchema.optional(),
+    telemetry: z
+      .strictObject({ tracing: TracingConfigSchema.optional(), alerts: AlertsConfigSchema.optional() })
+      .prefault({})
+      .meta({ description: 'Traces and alerts (see docs/observability.md).' }),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { GuardrailEvent } from '../guardrails/engine/events.js';
 import type { RequestAccess } from '../access/admission.js';
 import type { Identity } from '../access/identity.js';
+import type { RequestTrace } from '../telemetry/tracing/types.js';
 import type { Usage } from './types.js';
 
 /** What the rest of the pipeline may know of the caller: not its policies. */
@@ -57,6 +58,8 @@ export class RequestContext {
   sessionId?: string;
   /** The W3C trace id of the request's span, when tracing is on. */
   traceId?: string;
+  /** The request's spans, when tracing is on (src/telemetry/tracing). */
+  trace?: RequestTrace;
 
   constructor(readonly clientIp: string) {}
 

@@ -61,6 +61,7 @@ function callOptions(ctx: RequestContext, endpoint: EndpointRuntime, signal: Abo
     timeoutMs: endpoint.timeoutMs,
     connectTimeoutMs: endpoint.config.timeouts?.connect,
     requestId: ctx.id,
+    traceHeaders: ctx.trace?.upstreamHeaders(),
     unsupported(param, reason) {
       if (!endpoint.dropUnsupportedParams) {
         const why = reason ? `: ${reason}` : '';

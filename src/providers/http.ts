@@ -3,6 +3,7 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.js';
 import { redactSecrets } from '../core/redact.js';
+import type { CallOptions } from './types.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -35,6 +36,13 @@ export interface UpstreamRequest {
   provider: string;
   /** Values to scrub from anything echoed back (the provider's keys). */
   secrets: readonly string[];
+  /** W3C trace-context headers added to the request (after any signing: they are not the provider's). */
+  traceHeaders?: Record<string, string>;
+}
+
+/** What every provider call passes on from its CallOptions: cancellation, time budget, trace context. */
+export function callTransport(call: CallOptions): Pick<UpstreamRequest, 'signal' | 'timeoutMs' | 'connectTimeoutMs' | 'traceHeaders'> {
+  return { signal: call.signal, timeoutMs: call.timeoutMs, connectTimeoutMs: call.connectTimeoutMs, traceHeaders: call.traceHeaders };
 }
 
 /** Sends a request and returns the response once its headers arrived; non-2xx answers become GatewayErrors. */
@@ -49,7 +57,7 @@ export async function sendUpstream(req: UpstreamRequest): Promise<Dispatcher.Res
   try {
     return await request(req.url, {
       method: req.method ?? 'POST',
-      headers: req.headers,
+      headers: req.traceHeaders ? { ...req.headers, ...req.traceHeaders } : req.headers,
       body: req.body,
       signal: req.signal,
       dispatcher: agentFor(req.connectTimeoutMs),

@@ -23,6 +23,8 @@ export interface CallOptions {
   /** Upper bound on opening a connection to the upstream (the endpoint's `timeouts.connect`). */
   connectTimeoutMs?: number;
   requestId: string;
+  /** W3C trace-context headers (traceparent, tracestate) for the upstream call, when tracing is on. */
+  traceHeaders?: Record<string, string>;
   /**
    * An adapter calls this for each parameter of the request that its provider cannot take, and then
    * leaves it out. It throws a 400 naming the parameter unless the endpoint has

@@ -5,6 +5,7 @@
 import type { RequestContext } from '../core/context.js';
 import { GatewayError } from '../core/errors.js';
 import type { EndpointRuntime } from '../core/runtime.js';
+import type { AttemptTrace } from '../telemetry/tracing/types.js';
 import { count } from './counters.js';
 import { failureKind, isDeploymentFailure } from './triggers.js';
 
@@ -15,6 +16,8 @@ export class Attempt {
   private firstTokenTimer?: NodeJS.Timeout;
   private readonly startedAt = performance.now();
   private finished = false;
+  /** The attempt's client span, when the request is traced. */
+  private readonly trace?: AttemptTrace;
 
   constructor(
     private readonly ctx: RequestContext,
@@ -22,6 +25,7 @@ export class Attempt {
     private readonly stream: boolean,
   ) {
     const { live } = endpoint;
+    this.trace = ctx.trace?.attempt(endpoint);
     live.inFlight++;
     live.usage.addRequest();
     const timeouts = endpoint.config.timeouts;
@@ -39,6 +43,7 @@ export class Attempt {
 
   /** A non-stream answer arrived. */
   succeeded(result: unknown): void {
+    this.trace?.response(result);
     this.endpoint.live.observeLatency(performance.now() - this.startedAt);
     this.endpoint.live.breaker?.success();
     this.finish(undefined, (result as { usage?: { total_tokens?: number } | null } | null)?.usage?.total_tokens);
@@ -74,6 +79,7 @@ export class Attempt {
       else live.breaker?.release();
     }
     count('attempts', { endpoint: name, outcome: failure === undefined ? 'ok' : (failureKind(failure) ?? 'error') });
+    this.trace?.end(failure);
   }
 
   private async *rest<C>(first: IteratorResult<C>, iterator: AsyncIterator<C>): AsyncGenerator<C> {
@@ -81,6 +87,7 @@ export class Attempt {
     try {
       let next = first;
       while (!next.done) {
+        this.trace?.response(next.value);
         yield next.value;
         next = await iterator.next();
       }

@@ -21,7 +21,9 @@ export interface Operation<R extends RoutedRequest, T> {
 
 /** Serves `req` through `target`. A plain endpoint (no retries, timeouts, breaker, health checks or capacity) takes the direct path. */
 export function dispatch<R extends RoutedRequest, T>(ctx: RequestContext, target: Target, req: R, op: Operation<R, T>): Promise<T> {
-  if (target.kind === 'endpoint' && !target.guarded) {
+  ctx.trace?.request(req);
+  // A traced request takes the full path: each attempt needs its span, ended when its answer (or stream) is done.
+  if (target.kind === 'endpoint' && !target.guarded && !ctx.trace) {
     enter(ctx, target);
     target.limiter?.take(ctx.clientIp);
     ctx.attempts = 1;

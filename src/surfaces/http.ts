@@ -25,6 +25,7 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   ctx.headers = request.headers;
   ctx.log = log;
   ctx.access = request.server.gatehouseAccess?.begin(request.headers);
+  request.server.gatehouseTracing?.begin(ctx, request.headers);
   const res = reply.raw;
   requestStarted();
   res.once('close', () => {
@@ -165,6 +166,7 @@ function accessLog(log: Logger, request: FastifyRequest, path: string, status: n
     {
       msg: 'request',
       request_id: ctx.id,
+      trace_id: ctx.traceId,
       method: request.method,
       // The route pattern, or the bare path: a query string may carry secrets.
       path,

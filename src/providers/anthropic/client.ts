@@ -6,7 +6,7 @@ import { toAnthropicRequest } from '../../translate/anthropic/request-to-anthrop
 import { fromAnthropicResponse } from '../../translate/anthropic/response-from-anthropic.js';
 import { fromAnthropicStream } from '../../translate/anthropic/stream-from-anthropic.js';
 import type { AnthropicRequest, AnthropicResponse, AnthropicStreamEvent } from '../../translate/anthropic/wire.js';
-import { discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
+import { callTransport, discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
 import { refineUpstreamError } from '../shared/upstream-errors.js';
 import { readSseJson } from '../sse.js';
 import type { CallOptions, ProviderClient } from '../types.js';
@@ -81,9 +81,7 @@ export class AnthropicClient implements ProviderClient {
         url: this.base + path,
         headers: { ...this.opts.headers, 'content-type': 'application/json', accept },
         body: JSON.stringify(body),
-        signal: call.signal,
-        timeoutMs: call.timeoutMs,
-        connectTimeoutMs: call.connectTimeoutMs,
+        ...callTransport(call),
         provider: PROVIDER,
         secrets: this.opts.secrets,
       });

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse } from '../../core/types.js';
-import { discardBody, readJson, transportError, upstreamRequest } from '../http.js';
+import { callTransport, discardBody, readJson, transportError, upstreamRequest } from '../http.js';
 import { refineUpstreamError } from '../shared/upstream-errors.js';
 import type { CallOptions, ProviderClient } from '../types.js';
 import { converseBody } from './converse-request.js';
@@ -98,9 +98,7 @@ export class BedrockClient implements ProviderClient {
         url: url.href,
         headers,
         body: text,
-        signal: call.signal,
-        timeoutMs: call.timeoutMs,
-        connectTimeoutMs: call.connectTimeoutMs,
+        ...callTransport(call),
         provider: PROVIDER,
         secrets: this.opts.secrets,
       });

@@ -3,7 +3,7 @@
 import { GatewayError } from '../../core/errors.js';
 import { redactSecrets } from '../../core/redact.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse } from '../../core/types.js';
-import { discardBody, readJson, transportError, upstreamRequest } from '../http.js';
+import { callTransport, discardBody, readJson, transportError, upstreamRequest } from '../http.js';
 import { refineUpstreamError } from '../shared/upstream-errors.js';
 import { readSseJson } from '../sse.js';
 import type { CallOptions, ProviderClient } from '../types.js';
@@ -85,9 +85,7 @@ export class GeminiClient implements ProviderClient {
         url: `${this.api.modelUrl(call.model)}:${method}`,
         headers: { 'content-type': 'application/json', accept, ...this.api.headers, ...auth },
         body: JSON.stringify(body),
-        signal: call.signal,
-        timeoutMs: call.timeoutMs,
-        connectTimeoutMs: call.connectTimeoutMs,
+        ...callTransport(call),
         provider: PROVIDER,
         secrets: this.api.secrets,
       });

@@ -16,7 +16,7 @@ import type {
   ModerationRequest,
   ModerationResponse,
 } from '../../core/types.js';
-import { discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
+import { callTransport, discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
 import { refineUpstreamError } from '../shared/upstream-errors.js';
 import { readSseJson } from '../sse.js';
 import type { CallOptions, ProviderClient } from '../types.js';
@@ -130,9 +130,7 @@ export class OpenAICompatibleClient implements ProviderClient {
         url: this.opts.url ? this.opts.url(path) : this.base + path,
         headers,
         body: JSON.stringify(body),
-        signal: call.signal,
-        timeoutMs: call.timeoutMs,
-        connectTimeoutMs: call.connectTimeoutMs,
+        ...callTransport(call),
         provider: this.opts.provider,
         secrets: this.opts.secrets,
       });

@@ -1,7 +1,7 @@
 // One POST to a provider with its own wire format, answered with JSON or with Server-Sent Events.
 // Errors get the gateway's codes (context length, content filter) and rate-limit headers reach the client.
 import { GatewayError } from '../../core/errors.js';
-import { discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
+import { callTransport, discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
 import { readSseJson, type SseEvent } from '../sse.js';
 import type { CallOptions } from '../types.js';
 import { refineUpstreamError } from './upstream-errors.js';
@@ -20,9 +20,7 @@ async function send(upstream: Upstream, url: string, body: unknown, call: CallOp
       url,
       headers: { 'content-type': 'application/json', ...upstream.headers, accept },
       body: JSON.stringify(body),
-      signal: call.signal,
-      timeoutMs: call.timeoutMs,
-      connectTimeoutMs: call.connectTimeoutMs,
+      ...callTransport(call),
       provider: upstream.provider,
       secrets: upstream.secrets,
     });
