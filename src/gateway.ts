@@ -7,6 +7,7 @@ import { LimiterRegistry } from './access/window-limiter.js';
 import { formatIssue, type ConfigIssue } from './config/issues.js';
 import { loadConfigFile } from './config/load.js';
 import { ConfigReloader } from './config/reloader.js';
+import { ContextService } from './context/service.js';
 import type { GatewayConfig } from './config/schema.js';
 import { buildRuntime, GatewayState } from './core/runtime.js';
 import { buildServer } from './server.js';
@@ -47,7 +48,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const limiters = new LimiterRegistry();
   const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
   const access = await AccessControl.open(state, env, log);
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access });
+  const context = new ContextService(access.store, access.shared, state, log);
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, context });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);
   if (options.watch !== false) reloader.watch();
   return {
@@ -62,6 +64,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       reloader.close();
       state.close();
       await app.close();
+      // Session turns written behind the responses are saved before the store closes.
+      await context.close();
       await access.close();
       log.flush?.();
     },

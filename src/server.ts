@@ -3,11 +3,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessControl } from './access/control.js';
+import type { ContextService } from './context/service.js';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
 import { registerGuardrailsAdmin } from './surfaces/admin/guardrails.js';
 import { registerAdmin } from './surfaces/admin/routes.js';
 import { registerAnthropic } from './surfaces/anthropic/routes.js';
+import { registerContext } from './surfaces/context/routes.js';
 import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
 import { registerHealth } from './surfaces/health.js';
@@ -26,9 +28,11 @@ export interface ServerOptions {
   access?: AccessControl;
   /** Told of every finished request (request log, traces, alerts). */
   observers?: RequestObserver[];
+  /** Sessions and feedback (context protocol); without it, requests naming a session get 503. */
+  context?: ContextService;
 }
 
-export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [] }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [], context }: ServerOptions): FastifyInstance {
   // A hop count is "trust the nearest N proxies", as proxy-addr counts them.
   const trust = typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
   const app = Fastify({ logger: false, bodyLimit, trustProxy: trust, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -77,6 +81,7 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
   registerMetrics(app);
   registerOpenAI(app, state, log);
   registerAnthropic(app, state, log);
+  registerContext(app, context, log);
   registerMlflow(app, state, log);
   registerGuardrailsAdmin(app, state, log);
   return app;

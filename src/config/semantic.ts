@@ -1,4 +1,5 @@
 // Checks that span entries: names, references between routes and endpoints, traffic shares, paths.
+import { checkContextReferences } from '../context/config-checks.js';
 import { checkGuardrailReferences } from '../guardrails/stage/references.js';
 import { didYouMean, formatPath, type Path } from './issues.js';
 import { ENDPOINT_TYPES } from './schema.js';
@@ -83,6 +84,7 @@ export function checkReferences(input: unknown, { skipped = new Map(), where = f
 
   problems.push(...findCycles(config));
   problems.push(...checkGuardrailReferences(input));
+  problems.push(...checkContextReferences(input));
 
   const paths = new Map<string, Path>();
   const checkPath = (path: unknown, at: Path) => {

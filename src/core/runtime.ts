@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { LimiterRegistry, WindowLimiter } from '../access/window-limiter.js';
 import type { GatewayConfig, EndpointConfig, EndpointType, RouteConfig } from '../config/schema.js';
+import { compileContextPolicy, type ContextPolicy } from '../context/policy.js';
 import { compileStageRules, type StageRules } from '../guardrails/stage/index.js';
 import { findProvider } from '../providers/index.js';
 import type { ProviderClient } from '../providers/types.js';
@@ -34,6 +35,8 @@ export interface EndpointRuntime {
   healthChecker?: HealthChecker;
   /** Compiled guardrails for requests that name this endpoint; absent when it has none. */
   guardrails?: StageRules;
+  /** Context-window management of requests that name this endpoint; absent when it has none. */
+  context?: ContextPolicy;
 }
 
 export interface RouteRuntime {
@@ -48,6 +51,8 @@ export interface RouteRuntime {
   balancer?: Balancer;
   /** Compiled guardrails for requests that name this route (its destinations' own do not apply). */
   guardrails?: StageRules;
+  /** Context-window management of requests that name this route. */
+  context?: ContextPolicy;
 }
 
 export type Target = EndpointRuntime | RouteRuntime;
@@ -89,8 +94,9 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   });
   // Compiled once every name exists, since a rule may route to any endpoint or route.
   const sections = [...config.endpoints, ...config.routes.map((r) => ({ ...r, endpoint_type: r.task_type }))];
-  for (const { name, endpoint_type, guardrails } of sections) {
+  for (const { name, endpoint_type, guardrails, context } of sections) {
     if (guardrails) targets.get(name)!.guardrails = compileStageRules(guardrails, endpoint_type, targets);
+    if (context) targets.get(name)!.context = compileContextPolicy(context, config.context, targets);
   }
   limiters.retain(inUse);
   return { config, targets, paths, loadedAt: new Date(), source };

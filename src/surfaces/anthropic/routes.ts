@@ -11,6 +11,7 @@ import { fromAnthropicRequest } from '../../translate/anthropic/request-from-ant
 import { toAnthropicResponse } from '../../translate/anthropic/response-to-anthropic.js';
 import { toAnthropicStream } from '../../translate/anthropic/stream-to-anthropic.js';
 import type { AnthropicStreamEvent } from '../../translate/anthropic/wire.js';
+import { takeContext } from '../context/routes.js';
 import { beginRequest, sendError, sendJson, sendSse } from '../http.js';
 import { requireModel, requireObject } from '../validate.js';
 import { countTokens } from './count-tokens.js';
@@ -36,6 +37,7 @@ export function registerAnthropic(app: FastifyInstance, state: GatewayState, log
     '/v1/messages',
     ANTHROPIC_ROUTE,
     handler(async (ctx, body, model, reply) => {
+      takeContext(ctx, body, reply.server.gatehouseContext);
       const req = fromAnthropicRequest(body);
       const target = pipeline.resolveTarget(state.current, model, 'llm/v1/chat');
       if (!req.stream) return sendJson(reply, ctx, toAnthropicResponse(await pipeline.chat(ctx, target, req)));
