@@ -42,7 +42,7 @@ export async function assembleContext(ctx: RequestContext, target: Target, req: 
     return text ? [{ role: 'system', content: text }] : [];
   };
   let fixed = [...system, ...contextMessage(summary)];
-  if (policy && (policy.config.max_tokens !== undefined || policy.config.keep_last !== undefined)) {
+  if (policy && (policy.config.max_tokens !== undefined || policy.config.strategy === 'keep-system-and-last-n')) {
     const fitted = await fit(ctx, target.name, run, policy, history, fixed, current, session, call, (s) => {
       summary = s;
       fixed = [...system, ...contextMessage(s)];
@@ -100,7 +100,7 @@ async function fit(
   withSummary: (summary: string) => ChatMessage[],
 ): Promise<Fitted> {
   const count = await loadCounter();
-  const { max_tokens: max, strategy, keep_last: keep } = policy.config;
+  const { max_tokens: max, strategy = 'truncate-oldest', keep_last: keep } = policy.config;
   const room = (around: ChatMessage[]) => {
     if (max === undefined) return undefined;
     const left = max - countMessages(count, [...around, ...current]);

@@ -43,23 +43,23 @@ export const TargetContextSchema = z
     max_tokens: z.int().positive().optional().meta({
       description: 'Token budget of the assembled prompt (system, context, history, new turns). History is trimmed to fit by `strategy`; new turns never are.',
     }),
-    strategy: z.enum(WINDOW_STRATEGIES).default('truncate-oldest').meta({
+    strategy: z.enum(WINDOW_STRATEGIES).optional().meta({
       description:
-        'How history is fitted to the budget: truncate-oldest (drop the oldest exchanges), keep-system-and-last-n (keep system messages and the last `keep_last` history messages, then truncate), summarise (condense older exchanges with `summariser` into history_summary).',
+        'How history is fitted to the budget: truncate-oldest (drop the oldest exchanges; the default with max_tokens), keep-system-and-last-n (keep system messages and the last `keep_last` history messages, then truncate), summarise (condense older exchanges with `summariser` into history_summary).',
     }),
     keep_last: z.int().min(1).optional().meta({ description: 'keep-system-and-last-n: history messages kept. Required with that strategy.' }),
     summariser: z.string().min(1).optional().meta({ description: 'summarise: the chat endpoint or route that writes summaries. Required with that strategy.' }),
     summary_max_tokens: z.int().min(16).default(300).meta({ description: 'summarise: max_tokens of the summariser\'s answer. Default 300.' }),
     template: z.string().min(1).optional().meta({
       description:
-        'Mustache template of the context system message; view: instructions, user {id, profile, preferences}, documents [{id, text, title, url}], summary, metadata. Default: docs/context-protocol.md.',
+        'Mustache template of the context system message; view: instructions, user {id, profile, preferences, profile_text, preferences_text}, documents [{id, text, title, url}], has_documents, summary, metadata. Default: docs/context-protocol.md.',
     }),
     retriever: z.string().min(1).optional().meta({ description: 'A retriever of context.retrievers, called with each request\'s last user turn.' }),
   })
   .superRefine((c, ctx) => {
     if (c.strategy === 'keep-system-and-last-n' && c.keep_last === undefined) ctx.addIssue({ code: 'custom', path: ['keep_last'], message: 'strategy keep-system-and-last-n needs keep_last' });
     if (c.strategy === 'summarise' && c.summariser === undefined) ctx.addIssue({ code: 'custom', path: ['summariser'], message: 'strategy summarise needs summariser (a chat endpoint or route)' });
-    if (c.strategy !== 'keep-system-and-last-n' && c.max_tokens === undefined) ctx.addIssue({ code: 'custom', path: ['max_tokens'], message: `strategy ${c.strategy} needs max_tokens` });
+    if ((c.strategy === 'truncate-oldest' || c.strategy === 'summarise') && c.max_tokens === undefined) ctx.addIssue({ code: 'custom', path: ['max_tokens'], message: `strategy ${c.strategy} needs max_tokens` });
   })
   .meta({ description: 'Context-window management of requests that name this endpoint or route: a token budget and how history is fitted to it.' });
 
