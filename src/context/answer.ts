@@ -1,6 +1,7 @@
 // After the answer: the exchange is stored with the session (the assistant message as the client
-// received it, after output guardrails). A stream is stored once it has ended normally; a stream
-// the client left or that failed is not, so a session never holds half an answer.
+// received it, after output guardrails). A stream is stored once it has ended normally, before its
+// last event goes out; a stream the client left or that failed is not, so a session never holds
+// half an answer.
 import type { RequestContext } from '../core/context.js';
 import type { ChatChunk, ChatMessage, ChatResponse, ToolCall } from '../core/types.js';
 
@@ -9,9 +10,9 @@ export function noteAssembled(ctx: RequestContext, messages: ChatMessage[]): voi
   ctx.context?.record(messages);
 }
 
-export function rememberAnswer(ctx: RequestContext, res: ChatResponse): ChatResponse {
+export async function rememberAnswer(ctx: RequestContext, res: ChatResponse): Promise<ChatResponse> {
   const run = ctx.context;
-  if (run?.key) run.remember(ctx, canonical(res.choices[0]?.message));
+  if (run?.key) await run.remember(ctx, canonical(res.choices[0]?.message));
   return res;
 }
 
@@ -37,7 +38,7 @@ async function* collect(ctx: RequestContext, stream: AsyncIterable<ChatChunk>): 
     }
     yield chunk;
   }
-  ctx.context!.remember(ctx, canonical({ role: 'assistant', content: content || (calls.length ? null : ''), ...(calls.length ? { tool_calls: calls.filter(Boolean) } : {}) }));
+  await ctx.context!.remember(ctx, canonical({ role: 'assistant', content: content || (calls.length ? null : ''), ...(calls.length ? { tool_calls: calls.filter(Boolean) } : {}) }));
 }
 
 /** Only the fields every provider takes: a stored turn goes to whichever serves the next request. */

@@ -40,12 +40,20 @@ export class ContextRun {
     readonly service: ContextService | undefined,
   ) {}
 
-  /** Stores the exchange once the answer is complete. The write is not awaited: the response does not wait on it. */
-  remember(ctx: RequestContext, answer: ChatMessage | undefined): void {
+  /**
+   * Stores the exchange once the answer is complete, before the response ends: the next turn, on
+   * any replica, finds it. That costs a memory update (embedded) or one Redis call (shared); the
+   * database write happens later, in a batch. A failed store is logged and the answer still sent.
+   */
+  async remember(ctx: RequestContext, answer: ChatMessage | undefined): Promise<void> {
     if (!this.key || !this.service || !answer || this.envelope?.parameters?.remember === false) return;
     const at = new Date().toISOString();
     const turns = [...this.newTurns, answer].map((message) => ({ message, request_id: ctx.id, at }));
-    this.service.sessions.append(this.key, turns, this.ttlMs, this.maxTurns).catch((err: Error) => ctx.log?.error({ request_id: ctx.id, err: err.message }, 'session update failed'));
+    try {
+      await this.service.sessions.append(this.key, turns, this.ttlMs, this.maxTurns);
+    } catch (err) {
+      ctx.log?.error({ request_id: ctx.id, err: (err as Error).message }, 'session update failed');
+    }
   }
 
   /** Called with the request as it goes upstream (after input guardrails). */
