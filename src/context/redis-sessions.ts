@@ -45,8 +45,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return 1`;
 
+/** The scripts, sent once and then called by their SHA (ioredis reloads them if Redis lost them). */
+interface SessionScripts {
+  gatehouseSessionAppend(...args: string[]): Promise<number>;
+  gatehouseSessionSummarise(...args: string[]): Promise<number>;
+  gatehouseSessionRestore(...args: string[]): Promise<number>;
+}
+
 export class RedisSessions implements SessionStore {
   private readonly writes: WriteBehind;
+  private readonly scripts: SessionScripts;
 
   constructor(
     private readonly shared: Shared,
@@ -54,6 +62,11 @@ export class RedisSessions implements SessionStore {
     log: Logger,
   ) {
     this.writes = new WriteBehind(table, (key) => this.read(key), log);
+    const redis = shared.redis;
+    redis.defineCommand('gatehouseSessionAppend', { numberOfKeys: 3, lua: APPEND });
+    redis.defineCommand('gatehouseSessionSummarise', { numberOfKeys: 2, lua: SUMMARISE });
+    redis.defineCommand('gatehouseSessionRestore', { numberOfKeys: 2, lua: RESTORE });
+    this.scripts = redis as unknown as SessionScripts;
   }
 
   async load(key: SessionKey): Promise<SessionData | undefined> {
@@ -69,12 +82,12 @@ export class RedisSessions implements SessionStore {
     const now = Date.now();
     const [turnsKey, metaKey] = this.keys(key);
     const args = [ttlMs, maxTurns, now, new Date(now).toISOString(), new Date(now + ttlMs).toISOString(), key.id, key.scope, ...turns.map((t) => JSON.stringify(t))];
-    await this.shared.redis.eval(APPEND, 3, turnsKey, metaKey, this.requestPrefix(), ...args.map(String));
+    await this.scripts.gatehouseSessionAppend(turnsKey, metaKey, this.requestPrefix(), ...args.map(String));
     this.writes.changed(key);
   }
 
   async summarise(key: SessionKey, base: number, count: number, summary: string): Promise<boolean> {
-    const done = await this.shared.redis.eval(SUMMARISE, 2, ...this.keys(key), String(base), String(count), summary);
+    const done = await this.scripts.gatehouseSessionSummarise(...this.keys(key), String(base), String(count), summary);
     if (done === 1) this.writes.changed(key);
     return done === 1;
   }
@@ -118,7 +131,7 @@ export class RedisSessions implements SessionStore {
   private async restore(s: SessionData): Promise<void> {
     const ttl = Math.max(1, Date.parse(s.expiresAt) - Date.now());
     const args = [ttl, s.base, s.createdAt, s.updatedAt, s.expiresAt, s.summary ?? '', ...s.turns.map((t) => JSON.stringify(t))];
-    await this.shared.redis.eval(RESTORE, 2, ...this.keys(s), ...args.map(String));
+    await this.scripts.gatehouseSessionRestore(...this.keys(s), ...args.map(String));
   }
 
   private keys(key: SessionKey): [string, string] {

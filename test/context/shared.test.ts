@@ -34,7 +34,10 @@ describe.skipIf(!DATABASE || !REDIS)(`sessions shared by two processes on Postgr
       config,
       JSON.stringify({
         storage: { database: `${DATABASE}?schema=${schema}`, redis: REDIS, redis_prefix: prefix },
-        endpoints: [openaiEndpoint(openai, 'gpt', 'llm/v1/chat', 'gpt-4o-mini')],
+        endpoints: [
+          openaiEndpoint(openai, 'gpt', 'llm/v1/chat', 'gpt-4o-mini'),
+          { ...openaiEndpoint(openai, 'short', 'llm/v1/chat', 'gpt-4o-mini'), context: { max_tokens: 60, strategy: 'summarise', summariser: 'gpt' } },
+        ],
         teams: [{ name: 'shared' }],
         keys: [{ name: 'k', team: 'shared', hash: `sha256:${hashSecret(KEY)}` }],
       }),
@@ -59,8 +62,8 @@ describe.skipIf(!DATABASE || !REDIS)(`sessions shared by two processes on Postgr
     redis.disconnect();
   });
 
-  const say = (url: string, session: string, text: string) =>
-    postJson(`${url}/v1/chat/completions`, { model: 'gpt', messages: [{ role: 'user', content: text }], context: { session_id: session } }, { headers: { authorization: `Bearer ${KEY}` } });
+  const say = (url: string, session: string, text: string, model = 'gpt') =>
+    postJson(`${url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: text }], context: { session_id: session } }, { headers: { authorization: `Bearer ${KEY}` } });
   const read = (url: string, id: string) => fetch(`${url}/v1/sessions/${id}`, { headers: { authorization: `Bearer ${KEY}` } });
 
   it('continues a session on the other process', async () => {
@@ -91,5 +94,32 @@ describe.skipIf(!DATABASE || !REDIS)(`sessions shared by two processes on Postgr
     } finally {
       await client.end();
     }
+  });
+
+  it('brings a session back from Postgres after Redis lost it', async () => {
+    await say(a.url, 'shared-4', 'Survive a Redis loss.');
+    const client = new pg.Client({ connectionString: DATABASE });
+    await client.connect();
+    try {
+      await eventually(async () => (await client.query(`select 1 from ${schema}.context_sessions where id = 'shared-4'`)).rows[0] || undefined, 'the session row', 5_000);
+    } finally {
+      await client.end();
+    }
+    const redis = new Redis(REDIS!);
+    await redis.del(...(await redis.keys(`${prefix}session:shared-4/*`)));
+    redis.disconnect();
+    await say(b.url, 'shared-4', 'Still there?');
+    expect(openai.last().body.messages[0].content).toBe('Survive a Redis loss.');
+  });
+
+  it('stores a summary made on one process for the other', async () => {
+    const long = (i: number) => `Turn ${i}: ${'lorem ipsum dolor sit amet '.repeat(2)}`;
+    for (let i = 1; i <= 4; i++) {
+      openai.next({ text: i === 4 ? 'SUMMARY: four turns of lorem.' : `Answer ${i}.` });
+      await say(i % 2 ? a.url : b.url, 'shared-5', long(i), 'short');
+    }
+    const session = await (await read(b.url, 'shared-5')).json();
+    expect(session.history_summary).toBe('SUMMARY: four turns of lorem.');
+    expect(session.messages[0].content).not.toBe(long(1));
   });
 });
