@@ -92,6 +92,29 @@ describe('session memory', () => {
     ]);
   });
 
+  it('stores nothing of a stream that fails midway', async () => {
+    const id = newSession();
+    openai.next({ failAfter: { events: 2, how: 'error-event' } });
+    const events = await allSseData(await say(KEYS.red, id, 'Doomed.', { stream: true }));
+    expect(events.some((e) => e.includes('"error"'))).toBe(true);
+    await expectError(await getSession(KEYS.red, id), 404);
+  });
+
+  it('stores an answer streamed on the Anthropic surface', async () => {
+    const id = newSession();
+    const res = await postJson(
+      `${gw.url}/v1/messages`,
+      { model: 'claude', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'Stream from Claude.' }], context: { session_id: id } },
+      { headers: { 'x-api-key': KEYS.red, 'anthropic-version': '2023-06-01' } },
+    );
+    await allSseData(res);
+    const stored = await (await getSession(KEYS.red, id)).json();
+    expect(stored.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
+      ['user', 'Stream from Claude.'],
+      ['assistant', 'Hello from the fake Anthropic upstream.'],
+    ]);
+  });
+
   it('takes the session from the x-gatehouse-session-id header', async () => {
     const id = newSession();
     const plain = (text: string) => postJson(`${gw.url}/v1/chat/completions`, { model: 'gpt', messages: [{ role: 'user', content: text }] }, { headers: { ...auth(KEYS.red), 'x-gatehouse-session-id': id } });
