@@ -3,7 +3,7 @@
 // cached session, so concurrent requests of one session never lose each other's turns. Several
 // processes on one SQLite file do not share live sessions: use Redis for that.
 import type { Logger } from 'pino';
-import { emptySession, appendTurns, isLive, keyString, type SessionData, type SessionKey, type SessionStore, type StoredTurn } from './session.js';
+import { emptySession, appendTurns, isLive, keyString, type SessionData, type SessionKey, type SessionStore, type SessionSummary, type StoredTurn } from './session.js';
 import { SessionTable, WriteBehind } from './session-table.js';
 
 /** Request ids remembered for feedback (their scope and session). */
@@ -66,6 +66,11 @@ export class MemorySessions implements SessionStore {
     this.drop(key);
     await this.writes.flush();
     return (await this.table.delete(key)) || live;
+  }
+
+  async list(scope: string, limit: number): Promise<SessionSummary[]> {
+    await this.writes.flush();
+    return this.table.list(scope, limit);
   }
 
   async requestOwner(requestId: string): Promise<{ scope: string; sessionId: string } | undefined> {

@@ -4,7 +4,7 @@
 // replica never lose turns) and a hash of its summary, base and times; both expire with the TTL.
 import type { Logger } from 'pino';
 import type { Shared } from '../store/redis.js';
-import { isLive, keyString, type SessionData, type SessionKey, type SessionStore, type StoredTurn } from './session.js';
+import { isLive, keyString, type SessionData, type SessionKey, type SessionStore, type SessionSummary, type StoredTurn } from './session.js';
 import { SessionTable, WriteBehind } from './session-table.js';
 
 // KEYS: turns, meta, request index prefix. ARGV: ttl ms, max turns, now ms, now iso, expires iso, session id, scope, turns...
@@ -97,6 +97,11 @@ export class RedisSessions implements SessionStore {
     this.writes.forget(key);
     await this.writes.flush();
     return (await this.table.delete(key)) || removed > 0;
+  }
+
+  async list(scope: string, limit: number): Promise<SessionSummary[]> {
+    await this.writes.flush();
+    return this.table.list(scope, limit);
   }
 
   async requestOwner(requestId: string): Promise<{ scope: string; sessionId: string } | undefined> {

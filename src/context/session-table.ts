@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, SessionRow } from '../store/tables.js';
-import { keyString, type SessionData, type SessionKey } from './session.js';
+import { keyString, type SessionData, type SessionKey, type SessionSummary } from './session.js';
 
 const FLUSH_MS = 1_000;
 const SWEEP_MS = 60_000;
@@ -39,6 +39,18 @@ export class SessionTable {
   async delete(key: SessionKey): Promise<boolean> {
     const result = await this.db.deleteFrom('context_sessions').where('scope', '=', key.scope).where('id', '=', key.id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  async list(scope: string, limit: number, now = Date.now()): Promise<SessionSummary[]> {
+    const rows = await this.db
+      .selectFrom('context_sessions')
+      .select(['id', 'created_at', 'updated_at', 'expires_at'])
+      .where('scope', '=', scope)
+      .where('expires_at', '>', new Date(now).toISOString())
+      .orderBy('updated_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at, updatedAt: r.updated_at, expiresAt: r.expires_at }));
   }
 
   async sweep(now = Date.now()): Promise<void> {

@@ -28,6 +28,8 @@ export interface SessionData {
   expiresAt: string;
 }
 
+export type SessionSummary = Pick<SessionData, 'id' | 'createdAt' | 'updatedAt' | 'expiresAt'>;
+
 export interface SessionStore {
   /** The live session, or undefined (never stored, expired or deleted). */
   load(key: SessionKey): Promise<SessionData | undefined>;
@@ -36,6 +38,8 @@ export interface SessionStore {
   /** Replaces the first `count` turns by `summary`, if nobody changed the front since `base` was read. */
   summarise(key: SessionKey, base: number, count: number, summary: string): Promise<boolean>;
   delete(key: SessionKey): Promise<boolean>;
+  /** The live sessions of a scope, most recently updated first (from the database, after writing what is pending). */
+  list(scope: string, limit: number): Promise<SessionSummary[]>;
   /** The scope and session of a request whose turns this store holds (for feedback), when still known. */
   requestOwner(requestId: string): Promise<{ scope: string; sessionId: string } | undefined>;
   /** Writes everything pending and stops timers. */

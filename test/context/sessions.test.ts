@@ -214,6 +214,19 @@ describe('session API', () => {
     expect(upstreamMessages()).toEqual([['user', 'Later.']]);
   });
 
+  it('lists the tenant\'s own sessions, most recent first', async () => {
+    const [older, newer] = [newSession(), newSession()];
+    await say(KEYS.red, older, 'One.');
+    await say(KEYS.red, newer, 'Two.');
+    const list = await (await fetch(`${gw.url}/v1/sessions?limit=1000`, { headers: auth(KEYS.red2) })).json();
+    const ids = list.data.map((s: { id: string }) => s.id);
+    expect(ids.indexOf(newer)).toBeLessThan(ids.indexOf(older));
+    expect(ids.indexOf(older)).toBeGreaterThanOrEqual(0);
+    const blue = await (await fetch(`${gw.url}/v1/sessions`, { headers: auth(KEYS.blue) })).json();
+    expect(blue.data.map((s: { id: string }) => s.id)).not.toContain(older);
+    expect((await expectError(await fetch(`${gw.url}/v1/sessions?limit=0`, { headers: auth(KEYS.red) }), 400)).param).toBe('limit');
+  });
+
   it('refuses a malformed session id', async () => {
     const error = await expectError(await getSession(KEYS.red, 'bad%20id'), 400);
     expect(error.param).toBe('session_id');

@@ -1,5 +1,5 @@
-// The context protocol's API: GET and DELETE /v1/sessions/{id} (a caller sees only its own
-// tenant's sessions: another tenant's id is a 404) and POST /v1/feedback. The chat surfaces call
+// The context protocol's API: GET /v1/sessions (the caller's tenant's sessions), GET and DELETE
+// /v1/sessions/{id} (another tenant's id is a 404) and POST /v1/feedback. The chat surfaces call
 // takeContext to read the envelope of a request.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -42,6 +42,17 @@ export function registerContext(app: FastifyInstance, service: ContextService | 
       sendError(reply, ctx, err);
     }
   };
+
+  app.get(
+    '/v1/sessions',
+    handler(async (ctx, scope, svc, request, reply) => {
+      const raw = (request.query as { limit?: string }).limit;
+      const limit = raw === undefined ? 100 : Number(raw);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("'limit' must be an integer from 1 to 1000", 'limit');
+      const sessions = await svc.sessions.list(scope, limit);
+      sendJson(reply, ctx, { object: 'list', data: sessions.map((s) => ({ id: s.id, object: 'session', created_at: s.createdAt, updated_at: s.updatedAt, expires_at: s.expiresAt })) });
+    }),
+  );
 
   app.get(
     '/v1/sessions/:id',
