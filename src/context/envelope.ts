@@ -54,8 +54,9 @@ export type Envelope = Omit<z.infer<typeof EnvelopeSchema>, 'version'> & { versi
  * check and three header lookups.
  */
 export function takeEnvelope(body: Record<string, unknown>, headers: IncomingHttpHeaders | undefined): Envelope | undefined {
-  const fromBody = body.context;
-  if (fromBody !== undefined) delete body.context;
+  // null is absent, as SDKs send unset optional fields.
+  const fromBody = body.context ?? undefined;
+  if ('context' in body) delete body.context;
   const encoded = headers?.[CONTEXT_HEADER];
   const session = headers?.[SESSION_HEADER];
   const user = headers?.[USER_HEADER];

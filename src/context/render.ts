@@ -1,14 +1,14 @@
 // The context system message: instructions, the user's profile and preferences, the summary of
 // earlier turns and the documents with their source ids, rendered by a Mustache template (the
 // endpoint's `context.template`, or the default below). Values are inserted as they are: the
-// output is a prompt, not HTML.
+// output is a prompt, not HTML. The default leaves the user id out: clients often send it for
+// attribution only, and it should not reach the provider unasked (a template may add {{user.id}}).
 import Mustache from 'mustache';
 import type { ContextDocument, Envelope } from './envelope.js';
 
 export const DEFAULT_TEMPLATE = `{{#instructions}}{{{instructions}}}
 
-{{/instructions}}{{#user.id}}The user's id is {{{user.id}}}.
-{{/user.id}}{{#user.profile_text}}User profile:
+{{/instructions}}{{#user.profile_text}}User profile:
 {{{user.profile_text}}}
 
 {{/user.profile_text}}{{#user.preferences_text}}User preferences:

@@ -64,7 +64,7 @@ describe('valid envelopes', () => {
     expect(user).toEqual({ role: 'user', content: 'Hi' });
     expect(system.role).toBe('system');
     expect(system.content).toContain('Answer in French.');
-    expect(system.content).toContain("The user's id is u-7.");
+    expect(system.content).not.toContain('u-7');
     expect(system.content).toContain('- units: metric');
     expect(system.content).toContain('[kb-12] Opening hours\nOpen 9 to 5.');
     expect(system.content).toMatch(/cite each one you use as \[source_id\]/);
