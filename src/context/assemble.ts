@@ -15,7 +15,7 @@ import { scopeOf } from './scope.js';
 import type { SessionData } from './session.js';
 import { summarise, type ChatCall } from './summarise.js';
 import { countMessages, loadCounter, messageText } from './tokens.js';
-import { keepLast, truncateOldest, type Fitted } from './window.js';
+import { exchanges, keepLast, truncateOldest, type Fitted } from './window.js';
 
 const isSystem = (m: ChatMessage) => m.role === 'system' || m.role === 'developer';
 
@@ -30,8 +30,14 @@ export async function assembleContext(ctx: RequestContext, target: Target, req: 
 
   // The client's messages before its last user turn are history too (stateless clients send all of it).
   const lastUser = conversation.map((m) => m.role).lastIndexOf('user');
-  const current = lastUser < 0 ? conversation : conversation.slice(lastUser);
+  let current = lastUser < 0 ? conversation : conversation.slice(lastUser);
   let history = [...(session?.turns.map((t) => t.message) ?? []), ...conversation.slice(0, Math.max(0, lastUser))];
+  // Tool results continue the last exchange (the call they answer): it is current, never trimmed.
+  if (current[0] && current[0].role !== 'user' && history.length > 0) {
+    const last = exchanges(history).pop()!;
+    history = history.slice(0, history.length - last.length);
+    current = [...last, ...current];
+  }
   let summary = session?.summary;
   const documents = await gatherDocuments(ctx, run, policy, current);
   run.documentIds = documents.map((d) => d.id);
