@@ -8,6 +8,7 @@ import { ResponseCache } from './cache/service.js';
 import { formatIssue, type ConfigIssue } from './config/issues.js';
 import { loadConfigFile } from './config/load.js';
 import { ConfigReloader } from './config/reloader.js';
+import { ContextService } from './context/service.js';
 import type { GatewayConfig } from './config/schema.js';
 import { buildRuntime, GatewayState } from './core/runtime.js';
 import { buildServer } from './server.js';
@@ -60,7 +61,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const tracing = await startTracing(config.telemetry.tracing, env, log);
   const alerts = new AlertEngine({ config: () => state.current.config.telemetry.alerts, log, spend: (scope, from) => access.ledger.total(scope, from) });
   const observers = tracing ? [tracing.observer, alerts.observer] : [alerts.observer];
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, observers, tracing, cache });
+  const context = new ContextService(access.store, access.shared, state, log);
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, observers, tracing, cache, context });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env, cache);
   if (options.watch !== false) reloader.watch();
   return {
@@ -77,6 +79,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await app.close();
       await alerts.close();
       await tracing?.shutdown();
+      // Session turns written behind the responses are saved before the store closes.
+      await context.close();
       await access.close();
       log.flush?.();
     },

@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessControl } from './access/control.js';
+import type { ContextService } from './context/service.js';
 import { GatewayError } from './core/errors.js';
 import type { GatewayState } from './core/runtime.js';
 import { serveModelPath } from './registry/invoke.js';
@@ -11,6 +12,7 @@ import { registerCacheAdmin } from './surfaces/admin/cache.js';
 import { registerGuardrailsAdmin } from './surfaces/admin/guardrails.js';
 import { registerAdmin } from './surfaces/admin/routes.js';
 import { registerAnthropic } from './surfaces/anthropic/routes.js';
+import { registerContext } from './surfaces/context/routes.js';
 import { serveCustomPath } from './surfaces/custom/paths.js';
 import { beginRequest, sendError } from './surfaces/http.js';
 import { registerHealth } from './surfaces/health.js';
@@ -36,9 +38,11 @@ export interface ServerOptions {
   cache?: ResponseCache;
   /** Starts each request's spans; absent when tracing is off. */
   tracing?: Tracing;
+  /** Sessions and feedback (context protocol); without it, requests naming a session get 503. */
+  context?: ContextService;
 }
 
-export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [], tracing, cache }: ServerOptions): FastifyInstance {
+export function buildServer({ state, log, bodyLimit, trustProxy = false, access, observers = [], tracing, cache, context }: ServerOptions): FastifyInstance {
   // A hop count is "trust the nearest N proxies", as proxy-addr counts them.
   const trust = typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy;
   const app = Fastify({ logger: false, bodyLimit, trustProxy: trust, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -93,6 +97,7 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
   registerMetrics(app);
   registerOpenAI(app, state, log);
   registerAnthropic(app, state, log);
+  registerContext(app, context, log);
   registerMlflow(app, state, log);
   registerGuardrailsAdmin(app, state, log);
   if (cache) registerCacheAdmin(app, state, cache, log);

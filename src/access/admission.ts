@@ -17,6 +17,8 @@ import { estimatePromptTokens } from './tokens.js';
 export interface RequestAccess {
   /** Authenticates, authorizes and counts the request; returns the target to serve (another one of the same type when a budget downgrades). */
   admit<T extends Admissible>(ctx: RequestContext, target: T, body: unknown): Promise<T | Target>;
+  /** Authenticates the caller without a target, for APIs about its own data (sessions, feedback); sets ctx.identity. */
+  identifyCaller(ctx: RequestContext): Promise<void>;
   /** Called once when the response has ended. */
   finish(ctx: RequestContext): void;
   /** Fields for the access log line (never the credential). */
@@ -57,6 +59,13 @@ export class Admission implements RequestAccess {
       Object.assign((ctx.exposedHeaders ??= {}), rateHeaders(plan, verdict));
     }
     return target;
+  }
+
+  async identifyCaller(ctx: RequestContext): Promise<void> {
+    if (!this.enforce) return;
+    if (this.credential === undefined) throw missingCredential();
+    this.who = await authenticate(this.credential, this.services.directory, this.services.oidc, this.config.auth.oidc);
+    ctx.identity = this.who;
   }
 
   finish(ctx: RequestContext): void {

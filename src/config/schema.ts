@@ -8,6 +8,7 @@ import { providers } from '../providers/index.js';
 import { duration, size } from './duration.js';
 import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
+import { ContextSectionSchema, TargetContextSchema } from '../context/config.js';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
 import { CacheGatewaySchema, CacheSectionSchema } from '../cache/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
@@ -104,6 +105,7 @@ export const EndpointSchema = z
     ...endpointRoutingKeys,
     guardrails: GuardrailsConfigSchema.optional(),
     cache: CacheSectionSchema.optional(),
+    context: TargetContextSchema.optional(),
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
@@ -131,6 +133,9 @@ export const RouteSchema = z
       description: "Guardrails for requests that name this route. The guardrails of the route's destinations do not apply to them.",
     }),
     cache: CacheSectionSchema.optional(),
+    context: TargetContextSchema.optional().meta({
+      description: "Context-window management of requests that name this route (its destinations' own does not apply to them).",
+    }),
   })
   .meta({ description: 'A route spreads requests over endpoints and other routes: MLflow traffic routes plus fallback, load balancing and conditional routing.' });
 
@@ -171,6 +176,7 @@ export const ConfigSchema = z
       .strictObject({ tracing: TracingConfigSchema.optional(), alerts: AlertsConfigSchema.optional() })
       .prefault({})
       .meta({ description: 'Traces and alerts (see docs/observability.md).' }),
+    context: ContextSectionSchema.prefault({}),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -1,5 +1,6 @@
 // Checks that span entries: names, references between routes and endpoints, traffic shares, paths.
 import { checkCacheReferences } from '../cache/references.js';
+import { checkContextReferences } from '../context/config-checks.js';
 import { checkGuardrailReferences } from '../guardrails/stage/references.js';
 import { didYouMean, formatPath, type Path } from './issues.js';
 import { ENDPOINT_TYPES } from './schema.js';
@@ -100,6 +101,7 @@ export function checkReferences(input: unknown, { skipped = new Map(), where = f
   problems.push(...findCycles(config));
   problems.push(...checkGuardrailReferences(input));
   problems.push(...checkCacheReferences(input));
+  problems.push(...checkContextReferences(input));
 
   const paths = new Map<string, Path>();
   const checkPath = (path: unknown, at: Path) => {

@@ -6,6 +6,7 @@ import type { GuardrailEvent } from '../guardrails/engine/events.js';
 import type { RequestAccess } from '../access/admission.js';
 import type { Identity } from '../access/identity.js';
 import type { RequestTrace } from '../telemetry/tracing/types.js';
+import type { ContextRun } from '../context/run.js';
 import type { Usage } from './types.js';
 
 /** What the rest of the pipeline may know of the caller: not its policies. */
@@ -56,6 +57,11 @@ export class RequestContext {
   promptVersion?: string;
   /** The conversation session the request belongs to (context protocol). */
   sessionId?: string;
+  /**
+   * Context protocol state (src/context/run.ts): the envelope, the session, and `assembled`, the
+   * messages that went upstream after input guardrails (history, documents, summary), for body logging.
+   */
+  context?: ContextRun;
   /** The W3C trace id of the request's span, when tracing is on. */
   traceId?: string;
   /** The request's spans, when tracing is on (src/telemetry/tracing). */

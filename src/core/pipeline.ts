@@ -8,6 +8,8 @@ import { chatChunkToCompletion, chatToCompletion, completionToChat, mergeComplet
 import type { RequestContext } from './context.js';
 import { GatewayError } from './errors.js';
 import { dispatch, type Operation } from '../routing/dispatch.js';
+import { assembleContext } from '../context/assemble.js';
+import { noteAssembled, rememberAnswer, rememberStream } from '../context/answer.js';
 import { guardChatResponse, guardChatStream, guardCompletionResponse, guardCompletionStream, inputStage } from '../guardrails/stage/index.js';
 import type { EndpointRuntime, Runtime, Target } from './runtime.js';
 import type {
@@ -138,20 +140,33 @@ const MODERATIONS: Operation<ModerationRequest, ModerationResponse> = {
 // Between them, a target with a cache (src/cache) may answer from it; the key is the request as the
 // input guardrails left it, and the output guardrails run on cached answers too.
 
+// Chat requests also go through the context protocol (src/context): session history, documents and
+// the token budget are assembled before the input guardrails (so they check, and redact, what goes
+// upstream), and the exchange is stored with the session once the answer is complete.
+
+const callChat = (ctx: RequestContext, target: Target, req: ChatRequest) => dispatch(ctx, target, req, CHAT);
+
+async function checkChatInput(ctx: RequestContext, target: Target, req: ChatRequest) {
+  const admitted = await admit(ctx, target, req);
+  const checked = await inputStage(ctx, admitted, { kind: 'chat', request: await assembleContext(ctx, admitted, req, callChat) });
+  noteAssembled(ctx, checked.request.messages);
+  return checked;
+}
+
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
-  const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
+  const checked = await checkChatInput(ctx, target, req);
   const call = () => dispatch(ctx, checked.target, checked.request, CHAT);
   const res = target.cache ? await cachedAnswer(ctx, target.cache, 'chat', checked, call) : await call();
   ctx.usage = res.usage;
-  return checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
+  return rememberAnswer(ctx, checked.output ? await guardChatResponse(ctx, checked.output, res) : res);
 }
 
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   ctx.stream = true;
-  const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
+  const checked = await checkChatInput(ctx, target, req);
   const call = async () => timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req));
   const stream = target.cache ? await cachedStream(ctx, target.cache, 'chat', checked, CHAT_SHAPE, wantsUsage(req), call) : await call();
-  return checked.output ? guardChatStream(ctx, checked.output, stream) : stream;
+  return rememberStream(ctx, checked.output ? guardChatStream(ctx, checked.output, stream) : stream);
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {

@@ -6,6 +6,7 @@ import type { LimiterRegistry, WindowLimiter } from '../access/window-limiter.js
 import { compileCachePolicy, type CachePolicy } from '../cache/policy.js';
 import type { ResponseCache } from '../cache/service.js';
 import type { GatewayConfig, EndpointConfig, EndpointType, RouteConfig } from '../config/schema.js';
+import { compileContextPolicy, type ContextPolicy } from '../context/policy.js';
 import { compileStageRules, type StageRules } from '../guardrails/stage/index.js';
 import { EMPTY_PROMPTS, type PromptLibrary } from '../prompts/library.js';
 import { findProvider } from '../providers/index.js';
@@ -40,6 +41,8 @@ export interface EndpointRuntime {
   guardrails?: StageRules;
   /** Response caching for requests that name this endpoint; absent when it is not cached. */
   cache?: CachePolicy;
+  /** Context-window management of requests that name this endpoint; absent when it has none. */
+  context?: ContextPolicy;
 }
 
 export interface RouteRuntime {
@@ -56,6 +59,8 @@ export interface RouteRuntime {
   guardrails?: StageRules;
   /** Response caching for requests that name this route (its destinations' own does not apply). */
   cache?: CachePolicy;
+  /** Context-window management of requests that name this route. */
+  context?: ContextPolicy;
 }
 
 export type Target = EndpointRuntime | RouteRuntime;
@@ -107,8 +112,9 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   });
   // Compiled once every name exists, since a rule may route to any endpoint or route.
   const sections = [...config.endpoints, ...config.routes.map((r) => ({ ...r, endpoint_type: r.task_type }))];
-  for (const { name, endpoint_type, guardrails } of sections) {
+  for (const { name, endpoint_type, guardrails, context } of sections) {
     if (guardrails) targets.get(name)!.guardrails = compileStageRules(guardrails, endpoint_type, targets);
+    if (context) targets.get(name)!.context = compileContextPolicy(context, config.context, targets);
   }
   const models = buildModelEndpoints(config, limiters, inUse);
   if (cache) {

@@ -60,6 +60,34 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`insert into access_version (id, version) values (1, 0)`.execute(db);
     },
   },
+  '0002_context': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('context_sessions')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('turns', 'text', (c) => c.notNull())
+        .addColumn('summary', 'text')
+        .addColumn('base', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('context_sessions_pk', ['scope', 'id'])
+        .execute();
+      await db.schema.createIndex('context_sessions_expiry').on('context_sessions').column('expires_at').execute();
+      await db.schema
+        .createTable('feedback')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('session_id', 'text')
+        .addColumn('score', 'double precision', (c) => c.notNull())
+        .addColumn('comment', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('feedback_request').on('feedback').column('request_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -54,10 +54,39 @@ export interface VersionRow {
   version: number;
 }
 
+/** A conversation session of the context protocol (src/context): turns as JSON text, canonical chat messages. */
+export interface SessionRow {
+  /** The tenant the session belongs to: "team:<name>", "key:<id>", "token:<issuer#subject>" or "anonymous". */
+  scope: string;
+  id: string;
+  turns: string;
+  summary: string | null;
+  /** Turns dropped from the front so far (summarised or over max_turns). */
+  base: number;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+}
+
+/** Feedback on a request: POST /v1/feedback. */
+export interface FeedbackRow {
+  id: string;
+  request_id: string;
+  /** The tenant scope of the request (when the gateway knew it) or of the caller. */
+  scope: string;
+  session_id: string | null;
+  /** From -1 (bad) to 1 (good). */
+  score: number;
+  comment: string | null;
+  created_at: string;
+}
+
 export interface Database {
   teams: TeamRow;
   api_keys: KeyRow;
   audit_log: AuditRow;
   spend: SpendRow;
   access_version: VersionRow;
+  context_sessions: SessionRow;
+  feedback: FeedbackRow;
 }

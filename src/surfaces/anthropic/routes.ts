@@ -13,6 +13,7 @@ import { fromAnthropicRequest } from '../../translate/anthropic/request-from-ant
 import { toAnthropicResponse } from '../../translate/anthropic/response-to-anthropic.js';
 import { toAnthropicStream } from '../../translate/anthropic/stream-to-anthropic.js';
 import type { AnthropicStreamEvent } from '../../translate/anthropic/wire.js';
+import { takeContext } from '../context/routes.js';
 import { beginRequest, sendError, sendJson, sendSse } from '../http.js';
 import { requireModel, requireObject } from '../validate.js';
 import { countTokens } from './count-tokens.js';
@@ -38,6 +39,7 @@ export function registerAnthropic(app: FastifyInstance, state: GatewayState, log
     '/v1/messages',
     ANTHROPIC_ROUTE,
     handler(async (ctx, body, model, reply) => {
+      takeContext(ctx, body, reply.server.gatehouseContext);
       const runtime = state.current;
       const target = pipeline.resolveTarget(runtime, model, 'llm/v1/chat');
       const req = withPrompt(runtime, ctx, target, body, {});

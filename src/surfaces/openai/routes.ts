@@ -9,6 +9,8 @@ import { expandOpenAIPrompt } from '../../prompts/apply.js';
 import type { GatewayState, Runtime, Target } from '../../core/runtime.js';
 import type { CompletionChunk, EndpointType } from '../../core/types.js';
 import { beginRequest, openAIErrorBody, sendError, sendJson, sendSse, type ErrorShape } from '../http.js';
+import { takeContext } from '../context/routes.js';
+import { refuseEnvelope } from '../../context/envelope.js';
 import { checkChat, checkCompletion, checkEmbeddings, checkModeration, requireModel, requireObject } from '../validate.js';
 
 /**
@@ -30,12 +32,14 @@ export type Handler = (ctx: RequestContext, target: Target, body: Record<string,
 const streamOptions = (style: ResponseStyle) => ({ done: style.doneMarker, errorShape: style.errorShape });
 
 export const serveChat: Handler = async (ctx, target, body, reply, style = OPENAI_STYLE) => {
+  takeContext(ctx, body, reply.server.gatehouseContext);
   const req = checkChat(body);
   if (req.stream) return sendSse(reply, ctx, await pipeline.chatStream(ctx, target, req), JSON.stringify, streamOptions(style));
   sendJson(reply, ctx, await pipeline.chat(ctx, target, req));
 };
 
 export const serveCompletions: Handler = async (ctx, target, body, reply, style = OPENAI_STYLE) => {
+  refuseEnvelope(body);
   const req = checkCompletion(body);
   if (req.stream) {
     const render = (chunk: CompletionChunk) => JSON.stringify({ ...chunk, object: style.completionChunkObject });
@@ -45,6 +49,7 @@ export const serveCompletions: Handler = async (ctx, target, body, reply, style 
 };
 
 export const serveEmbeddings: Handler = async (ctx, target, body, reply) => {
+  refuseEnvelope(body);
   sendJson(reply, ctx, await pipeline.embeddings(ctx, target, checkEmbeddings(body)));
 };
 
