@@ -194,6 +194,15 @@ endpoints:
 
     const notObject = await score('churn', [1, 2]);
     expect(notObject.status).toBe(400);
+
+    // Named on the OpenAI surface, it says where it is served.
+    const chat = await fetch(`${gw!.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'churn', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chat.status).toBe(400);
+    expect(((await chat.json()) as { error: { message: string } }).error.message).toMatch(/serves an MLflow registry model.*POST \/endpoints\/churn\/invocations/);
   });
 
   it('keep serving across a reload, and stop polling when the gateway closes', async () => {

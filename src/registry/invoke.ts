@@ -4,12 +4,11 @@
 // as it is, chunk by chunk. The version served is named in x-gatehouse-model-version, the access
 // log and the metrics (model models:/<name>/<version>).
 import { pipeline } from 'node:stream/promises';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { RequestContext } from '../core/context.js';
 import { GatewayError } from '../core/errors.js';
 import { readErrorText, sendUpstream } from '../providers/http.js';
-import { gatewayHeaders, openAIErrorBody, sendError, type ErrorShape } from '../surfaces/http.js';
-import { methodNotAllowed } from '../surfaces/mlflow/invocations.js';
+import { gatewayHeaders, sendError, type ErrorShape } from '../surfaces/http.js';
 import { requireObject } from '../surfaces/validate.js';
 import type { ModelEndpoint } from './endpoints.js';
 import { MODEL_ENDPOINT_TYPE } from './schema.js';
@@ -34,12 +33,6 @@ export async function invokeModel(ctx: RequestContext, endpoint: ModelEndpoint, 
   } catch (err) {
     sendError(reply, ctx, err, shape);
   }
-}
-
-/** A config-declared public path (`path:`) of an mlflow-model endpoint; errors in Gatehouse's own shape. */
-export async function serveModelPath(ctx: RequestContext, endpoint: ModelEndpoint, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.method !== 'POST') return sendError(reply, ctx, methodNotAllowed(request.method, path));
-  await invokeModel(ctx, endpoint, request.body, reply, openAIErrorBody);
 }
 
 function notResolved(endpoint: ModelEndpoint): GatewayError {
