@@ -128,5 +128,8 @@ endpoints:
     expect(ok.config!.mlflow).toMatchObject({ tracking_uri: 'https://mlflow.example.com/', token: 'secret-registry-token' });
     const result = load(yaml, { REGISTRY_URL: 'https://mlflow.example.com/' });
     expect(issueAt(result, 'mlflow.token').message).toBe('environment variable REGISTRY_TOKEN is not set (or is empty)');
+    // A section that is not a mapping is reported as such, not filled in from the environment.
+    const notMapping = load(yaml.replace(/mlflow:\n(  .*\n)+/, 'mlflow: yes\n'), { MLFLOW_TRACKING_URI: 'http://mlflow:5000' });
+    expect(issueAt(notMapping, 'mlflow').message).toMatch(/must be/);
   });
 });

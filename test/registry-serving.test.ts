@@ -133,6 +133,27 @@ routes:
     expect(gw!.logs.some((l) => l.msg === 'MLflow registry reachable again')).toBe(true);
   });
 
+  it('follow the newest version with version: latest, but never one whose registration is not READY', async () => {
+    registry = await startFakeRegistry();
+    registry.addVersion('churn', '1');
+    const latest = `
+endpoints:
+  - name: churn
+    endpoint_type: mlflow-model
+    model: { name: churn, version: latest }
+`;
+    gw = await startGateway(config(registry.url, latest));
+    await eventually(async () => ((await score('churn')).status === 200 ? true : undefined), 'the first resolution');
+    registry.addVersion('churn', '2', { stage: 'Staging', status: 'PENDING_REGISTRATION' });
+    await eventually(() => gw!.logs.find((l) => l.msg === 'MLflow registry poll failed; the last known version keeps serving'), 'the pending version refused');
+    expect(String(gw.logs.find((l) => l.msg === 'MLflow registry poll failed; the last known version keeps serving')!.error)).toBe(
+      "version 2 of model 'churn' is PENDING_REGISTRATION, not READY",
+    );
+    expect((await scored('churn')).version).toBe('1');
+    registry.addVersion('churn', '3', { stage: 'Production' });
+    await eventually(async () => ((await scored('churn')).version === '3' ? true : undefined), 'traffic on version 3');
+  });
+
   it('answer 503 with the reason while the model was never resolved', async () => {
     registry = await startFakeRegistry({ token: TOKEN });
     registry.addVersion('churn', '1');
