@@ -2,7 +2,9 @@
 // article form `route_type: mlflow-model` under `routes:`, with `model: {name, version | stage | alias}`.
 // Both are gathered into `model_endpoints`; problems are reported where they are written.
 import { describe, expect, it } from 'vitest';
-import { expectIssue, issueAt, load } from './helpers/config.js';
+import { join } from 'node:path';
+import { diffSources } from '../src/cli/diff.js';
+import { expectIssue, issueAt, load, tempDir } from './helpers/config.js';
 
 const MLFLOW = `
 mlflow:
@@ -131,5 +133,17 @@ endpoints:
     // A section that is not a mapping is reported as such, not filled in from the environment.
     const notMapping = load(yaml.replace(/mlflow:\n(  .*\n)+/, 'mlflow: yes\n'), { MLFLOW_TRACKING_URI: 'http://mlflow:5000' });
     expect(issueAt(notMapping, 'mlflow').message).toMatch(/must be/);
+  });
+
+  it('shows a promotion policy change in a merge request diff as an endpoint change', () => {
+    const before = `${MLFLOW}
+endpoints:
+  - name: churn
+    endpoint_type: mlflow-model
+    model: { name: churn, alias: champion }
+`;
+    const dir = tempDir({ 'a.yaml': before, 'b.yaml': before.replace('alias: champion', 'stage: Production') });
+    const { output } = diffSources(join(dir, 'a.yaml'), join(dir, 'b.yaml'), 'text');
+    expect(output).toBe('~ endpoint churn\n    model.alias: removed (was champion)\n    model.stage: set to Production');
   });
 });
