@@ -13,7 +13,7 @@ import { requireObject } from '../surfaces/validate.js';
 import type { ModelEndpoint } from './endpoints.js';
 import { MODEL_ENDPOINT_TYPE } from './schema.js';
 
-export const VERSION_HEADER = 'x-gatehouse-model-version';
+const VERSION_HEADER = 'x-gatehouse-model-version';
 
 /** Serves one invocation of `endpoint`; errors are rendered with `shape` (MLflow's body on MLflow paths). */
 export async function invokeModel(ctx: RequestContext, endpoint: ModelEndpoint, body: unknown, reply: FastifyReply, shape: ErrorShape): Promise<void> {
@@ -29,7 +29,7 @@ export async function invokeModel(ctx: RequestContext, endpoint: ModelEndpoint, 
     ctx.model = served.uri;
     (ctx.exposedHeaders ??= {})[VERSION_HEADER] = served.version;
     ctx.attempts = 1;
-    await ctx.upstream(forward(ctx, endpoint, served.invocationsUrl, served.version, payload, reply, shape));
+    await ctx.upstream(forward(ctx, endpoint, served.invocationsUrl, served.version, payload, reply));
   } catch (err) {
     sendError(reply, ctx, err, shape);
   }
@@ -44,7 +44,7 @@ function notResolved(endpoint: ModelEndpoint): GatewayError {
   });
 }
 
-async function forward(ctx: RequestContext, endpoint: ModelEndpoint, url: string, version: string, payload: object, reply: FastifyReply, shape: ErrorShape): Promise<void> {
+async function forward(ctx: RequestContext, endpoint: ModelEndpoint, url: string, version: string, payload: object, reply: FastifyReply): Promise<void> {
   const res = await sendUpstream({
     url,
     headers: { 'content-type': 'application/json', accept: 'application/json' },
