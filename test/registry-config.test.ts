@@ -2,6 +2,7 @@
 // article form `route_type: mlflow-model` under `routes:`, with `model: {name, version | stage | alias}`.
 // Both are gathered into `model_endpoints`; problems are reported where they are written.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffSources } from '../src/cli/diff.js';
 import { expectIssue, issueAt, load, tempDir } from './helpers/config.js';
@@ -145,5 +146,12 @@ endpoints:
     const dir = tempDir({ 'a.yaml': before, 'b.yaml': before.replace('alias: champion', 'stage: Production') });
     const { output } = diffSources(join(dir, 'a.yaml'), join(dir, 'b.yaml'), 'text');
     expect(output).toBe('~ endpoint churn\n    model.alias: removed (was champion)\n    model.stage: set to Production');
+  });
+
+  it('the example file is valid', () => {
+    const text = readFileSync(new URL('../examples/mlflow-models.yaml', import.meta.url), 'utf8');
+    const result = load(text, { MLFLOW_TRACKING_URI: 'http://mlflow:5000' });
+    expect(result.issues).toEqual([]);
+    expect(result.config!.model_endpoints.map((e) => e.name)).toEqual(['churn', 'fraud']);
   });
 });
