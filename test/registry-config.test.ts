@@ -2,7 +2,10 @@
 // article form `route_type: mlflow-model` under `routes:`, with `model: {name, version | stage | alias}`.
 // Both are gathered into `model_endpoints`; problems are reported where they are written.
 import { describe, expect, it } from 'vitest';
-import { expectIssue, issueAt, load } from './helpers/config.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { diffSources } from '../src/cli/diff.js';
+import { expectIssue, issueAt, load, tempDir } from './helpers/config.js';
 
 const MLFLOW = `
 mlflow:
@@ -128,5 +131,27 @@ endpoints:
     expect(ok.config!.mlflow).toMatchObject({ tracking_uri: 'https://mlflow.example.com/', token: 'secret-registry-token' });
     const result = load(yaml, { REGISTRY_URL: 'https://mlflow.example.com/' });
     expect(issueAt(result, 'mlflow.token').message).toBe('environment variable REGISTRY_TOKEN is not set (or is empty)');
+    // A section that is not a mapping is reported as such, not filled in from the environment.
+    const notMapping = load(yaml.replace(/mlflow:\n(  .*\n)+/, 'mlflow: yes\n'), { MLFLOW_TRACKING_URI: 'http://mlflow:5000' });
+    expect(issueAt(notMapping, 'mlflow').message).toMatch(/must be/);
+  });
+
+  it('shows a promotion policy change in a merge request diff as an endpoint change', () => {
+    const before = `${MLFLOW}
+endpoints:
+  - name: churn
+    endpoint_type: mlflow-model
+    model: { name: churn, alias: champion }
+`;
+    const dir = tempDir({ 'a.yaml': before, 'b.yaml': before.replace('alias: champion', 'stage: Production') });
+    const { output } = diffSources(join(dir, 'a.yaml'), join(dir, 'b.yaml'), 'text');
+    expect(output).toBe('~ endpoint churn\n    model.alias: removed (was champion)\n    model.stage: set to Production');
+  });
+
+  it('the example file is valid', () => {
+    const text = readFileSync(new URL('../examples/mlflow-models.yaml', import.meta.url), 'utf8');
+    const result = load(text, { MLFLOW_TRACKING_URI: 'http://mlflow:5000' });
+    expect(result.issues).toEqual([]);
+    expect(result.config!.model_endpoints.map((e) => e.name)).toEqual(['churn', 'fraud']);
   });
 });

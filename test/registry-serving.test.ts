@@ -133,6 +133,27 @@ routes:
     expect(gw!.logs.some((l) => l.msg === 'MLflow registry reachable again')).toBe(true);
   });
 
+  it('follow the newest version with version: latest, but never one whose registration is not READY', async () => {
+    registry = await startFakeRegistry();
+    registry.addVersion('churn', '1');
+    const latest = `
+endpoints:
+  - name: churn
+    endpoint_type: mlflow-model
+    model: { name: churn, version: latest }
+`;
+    gw = await startGateway(config(registry.url, latest));
+    await eventually(async () => ((await score('churn')).status === 200 ? true : undefined), 'the first resolution');
+    registry.addVersion('churn', '2', { stage: 'Staging', status: 'PENDING_REGISTRATION' });
+    await eventually(() => gw!.logs.find((l) => l.msg === 'MLflow registry poll failed; the last known version keeps serving'), 'the pending version refused');
+    expect(String(gw.logs.find((l) => l.msg === 'MLflow registry poll failed; the last known version keeps serving')!.error)).toBe(
+      "version 2 of model 'churn' is PENDING_REGISTRATION, not READY",
+    );
+    expect((await scored('churn')).version).toBe('1');
+    registry.addVersion('churn', '3', { stage: 'Production' });
+    await eventually(async () => ((await scored('churn')).version === '3' ? true : undefined), 'traffic on version 3');
+  });
+
   it('answer 503 with the reason while the model was never resolved', async () => {
     registry = await startFakeRegistry({ token: TOKEN });
     registry.addVersion('churn', '1');
@@ -194,6 +215,15 @@ endpoints:
 
     const notObject = await score('churn', [1, 2]);
     expect(notObject.status).toBe(400);
+
+    // Named on the OpenAI surface, it says where it is served.
+    const chat = await fetch(`${gw!.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'churn', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chat.status).toBe(400);
+    expect(((await chat.json()) as { error: { message: string } }).error.message).toMatch(/serves an MLflow registry model.*POST \/endpoints\/churn\/invocations/);
   });
 
   it('keep serving across a reload, and stop polling when the gateway closes', async () => {

@@ -25,7 +25,8 @@ export function validateFiles(files: string[], env: NodeJS.ProcessEnv = process.
       file,
       valid: result.issues.length === 0,
       issues: result.issues,
-      endpoints: result.config?.endpoints.length,
+      // Registry models (mlflow-model) are endpoints too, gathered into a list of their own.
+      endpoints: result.config && result.config.endpoints.length + result.config.model_endpoints.length,
       routes: result.config?.routes.length,
       prompts: result.prompts?.size || undefined,
       skipped: result.skipped ?? [],

@@ -157,5 +157,5 @@ export function renderMarkdown(changes: Change[], title = 'Gatehouse config chan
   return lines.join('\n');
 }
 
-const singular = (section: string) => ({ endpoints: 'endpoint', routes: 'route' })[section] ?? section;
+const singular = (section: string) => ({ endpoints: 'endpoint', routes: 'route', model_endpoints: 'endpoint' })[section] ?? section;
 const escapeMd = (text: string) => text.replace(/([|*_`[\]])/g, '\\$1');

@@ -10,6 +10,7 @@ import { GatewayError } from './errors.js';
 import { dispatch, type Operation } from '../routing/dispatch.js';
 import { assembleContext } from '../context/assemble.js';
 import { noteAssembled, rememberAnswer, rememberStream } from '../context/answer.js';
+import { registryModelOnLlmApi } from '../registry/errors.js';
 import { guardChatResponse, guardChatStream, guardCompletionResponse, guardCompletionStream, inputStage } from '../guardrails/stage/index.js';
 import type { EndpointRuntime, Runtime, Target } from './runtime.js';
 import type {
@@ -38,6 +39,7 @@ const TYPE_NOUN: Record<EndpointType, string> = {
 /** Finds an endpoint or route by name and checks that it serves the API being called. */
 export function resolveTarget(runtime: Runtime, name: string, type: EndpointType): Target {
   const target = runtime.targets.get(name);
+  if (!target && runtime.models.get(name)) throw registryModelOnLlmApi(name);
   if (!target) throw new GatewayError(404, `The endpoint or route '${name}' does not exist`, { code: 'model_not_found', param: 'model' });
   if (target.type !== type) {
     throw new GatewayError(400, `Endpoint '${name}' is not ${TYPE_NOUN[type]}.`, {

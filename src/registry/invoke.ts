@@ -4,17 +4,16 @@
 // as it is, chunk by chunk. The version served is named in x-gatehouse-model-version, the access
 // log and the metrics (model models:/<name>/<version>).
 import { pipeline } from 'node:stream/promises';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { RequestContext } from '../core/context.js';
 import { GatewayError } from '../core/errors.js';
 import { readErrorText, sendUpstream } from '../providers/http.js';
-import { gatewayHeaders, openAIErrorBody, sendError, type ErrorShape } from '../surfaces/http.js';
-import { methodNotAllowed } from '../surfaces/mlflow/invocations.js';
+import { gatewayHeaders, sendError, type ErrorShape } from '../surfaces/http.js';
 import { requireObject } from '../surfaces/validate.js';
 import type { ModelEndpoint } from './endpoints.js';
 import { MODEL_ENDPOINT_TYPE } from './schema.js';
 
-export const VERSION_HEADER = 'x-gatehouse-model-version';
+const VERSION_HEADER = 'x-gatehouse-model-version';
 
 /** Serves one invocation of `endpoint`; errors are rendered with `shape` (MLflow's body on MLflow paths). */
 export async function invokeModel(ctx: RequestContext, endpoint: ModelEndpoint, body: unknown, reply: FastifyReply, shape: ErrorShape): Promise<void> {
@@ -30,16 +29,10 @@ export async function invokeModel(ctx: RequestContext, endpoint: ModelEndpoint, 
     ctx.model = served.uri;
     (ctx.exposedHeaders ??= {})[VERSION_HEADER] = served.version;
     ctx.attempts = 1;
-    await ctx.upstream(forward(ctx, endpoint, served.invocationsUrl, served.version, payload, reply, shape));
+    await ctx.upstream(forward(ctx, endpoint, served.invocationsUrl, served.version, payload, reply));
   } catch (err) {
     sendError(reply, ctx, err, shape);
   }
-}
-
-/** A config-declared public path (`path:`) of an mlflow-model endpoint; errors in Gatehouse's own shape. */
-export async function serveModelPath(ctx: RequestContext, endpoint: ModelEndpoint, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.method !== 'POST') return sendError(reply, ctx, methodNotAllowed(request.method, path));
-  await invokeModel(ctx, endpoint, request.body, reply, openAIErrorBody);
 }
 
 function notResolved(endpoint: ModelEndpoint): GatewayError {
@@ -51,7 +44,7 @@ function notResolved(endpoint: ModelEndpoint): GatewayError {
   });
 }
 
-async function forward(ctx: RequestContext, endpoint: ModelEndpoint, url: string, version: string, payload: object, reply: FastifyReply, shape: ErrorShape): Promise<void> {
+async function forward(ctx: RequestContext, endpoint: ModelEndpoint, url: string, version: string, payload: object, reply: FastifyReply): Promise<void> {
   const res = await sendUpstream({
     url,
     headers: { 'content-type': 'application/json', accept: 'application/json' },

@@ -21,7 +21,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * variables the section names are reported through `ctx.missing`.
  */
 export function resolveRegistrySettings(value: unknown, ctx: SecretContext): void {
-  if (!isObj(value)) return;
+  // A section that is not a mapping is left for the schema to report.
+  if (!isObj(value) || ('mlflow' in value && !isObj(value.mlflow))) return;
   const models = value.model_endpoints;
   const servesModels = Array.isArray(models) && models.length > 0;
   if (!isObj(value.mlflow) && !servesModels) return;

@@ -4,6 +4,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../core/context.js';
 import type { Target } from '../../core/runtime.js';
+import type { ModelEndpoint } from '../../registry/endpoints.js';
+import { invokeModel } from '../../registry/invoke.js';
 import { openAIErrorBody, sendError } from '../http.js';
 import { invoke, methodNotAllowed, MLFLOW_STYLE } from '../mlflow/invocations.js';
 import type { ResponseStyle } from '../openai/routes.js';
@@ -21,4 +23,10 @@ export async function serveCustomPath(ctx: RequestContext, target: Target, path:
   } catch (err) {
     sendError(reply, ctx, err, CUSTOM_PATH_STYLE.errorShape);
   }
+}
+
+/** The path of an mlflow-model endpoint: MLflow's scoring payload, passed through (src/registry/invoke.ts). */
+export async function serveModelPath(ctx: RequestContext, endpoint: ModelEndpoint, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.method !== 'POST') return sendError(reply, ctx, methodNotAllowed(request.method, path));
+  await invokeModel(ctx, endpoint, request.body, reply, openAIErrorBody);
 }
