@@ -69,6 +69,12 @@ async function openPostgres(url: string): Promise<Store> {
   parsed.searchParams.delete('schema');
   const pool = new pg.Pool({ connectionString: parsed.toString(), max: 5, options: schema ? `-c search_path=${schema}` : undefined });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  if (schema) {
+    // Two processes starting together on a new schema can both pass "if not exists"; the loser sees a
+    // unique violation on the schema name, which means the schema is there.
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db).catch((err: { code?: string }) => {
+      if (err.code !== '23505') throw err;
+    });
+  }
   return { db, kind: 'postgres', where: describeDatabase(url), migrated: [], close: () => db.destroy() };
 }

@@ -50,7 +50,8 @@ describe('gatehouse keys and db on SQLite', () => {
     const audit = await admin(gw, 'GET', '/admin/audit');
     expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual(['key.revoke', 'key.rotate', 'key.create']);
     expect(audit.body.data[0].actor).toMatch(/^cli:/);
-  });
+    // Six CLI processes, each a fresh Node start: on a busy 2-core machine that alone can pass 20 s.
+  }, 90_000);
 
   it('generates a secret with its hash for declarative keys', async () => {
     const run = await runCli(['keys', 'hash', '--generate']);
