@@ -6,6 +6,7 @@ import { editorJsonSchema } from '../config/json-schema.js';
 import { addDb } from './db.js';
 import { diffSources, type DiffFormat } from './diff.js';
 import { addKeys } from './keys.js';
+import { addRollout } from './rollout.js';
 import { serve } from './serve.js';
 import { renderReports, validateFiles, type ReportFormat } from './validate.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   addDiff(program);
   addKeys(program);
   addDb(program);
+  addRollout(program);
   return program;
 }
 

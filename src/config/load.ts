@@ -18,6 +18,8 @@ export interface LoadOptions {
    * without the production secrets passes false: everything else is still checked.
    */
   requireEnv?: boolean;
+  /** Where relative secret file paths start; default: the file's folder (an applied config uses the config file's). */
+  baseDir?: string;
 }
 
 export interface SkippedEndpoint {
@@ -37,15 +39,19 @@ export interface LoadResult {
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadResult {
-  let text: string;
+  const read = readConfigFile(file);
+  return 'issue' in read ? { file, issues: [read.issue] } : loadConfigText(read.text, file, env, options);
+}
+
+/** The file's text, or why it cannot be read (as a located issue). */
+export function readConfigFile(file: string): { text: string } | { issue: ConfigIssue } {
   try {
-    text = readFileSync(file, 'utf8');
+    return { text: readFileSync(file, 'utf8') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'this is a folder, not a file' : `cannot read the file (${code ?? (err as Error).message})`;
-    return { file, issues: [{ file, line: 1, column: 1, path: '(file)', message: reason }] };
+    return { issue: { file, line: 1, column: 1, path: '(file)', message: reason } };
   }
-  return loadConfigText(text, file, env, options);
 }
 
 export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadResult {
@@ -72,7 +78,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   const secrets = new Set<string>();
   // Paths whose reference did not resolve: the schema's complaint about the empty value adds nothing.
   const unresolved = new Set<string>();
-  const value = resolveSecrets(normalized.value, dirname(file), env, secrets, (path, variable, endpoint) => {
+  const value = resolveSecrets(normalized.value, options.baseDir ?? dirname(file), env, secrets, (path, variable, endpoint) => {
     unresolved.add(formatPath(path));
     if (!requireEnv || skipped.has(endpoint)) return;
     add(path, `environment variable ${variable} is not set (or is empty); set it, or add \`requires_env: ${variable}\` to serve this endpoint only when it is`);

@@ -60,6 +60,21 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`insert into access_version (id, version) values (1, 0)`.execute(db);
     },
   },
+  '0002_config_versions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('config_versions')
+        .addColumn('version', 'integer', (c) => c.primaryKey())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('applied_by', 'text', (c) => c.notNull())
+        .addColumn('applied_at', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('message', 'text')
+        .addColumn('identity', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

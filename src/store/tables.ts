@@ -54,10 +54,27 @@ export interface VersionRow {
   version: number;
 }
 
+/** One applied config: every apply, rollback and changed config file is a new version. */
+export interface ConfigVersionRow {
+  version: number;
+  /** The config as written (YAML or JSON): environment references unresolved, so no secret from the environment. */
+  text: string;
+  sha256: string;
+  /** Who applied it, for people: "admin:alice", "gitlab-ci:group/project pipeline 12 job 34 (alice)", "file:/etc/gatehouse.yaml@host". */
+  applied_by: string;
+  applied_at: string;
+  /** api, rollback or file. */
+  source: string;
+  message: string | null;
+  /** JSON: the identity's details (token claims such as project_path, pipeline_id, job_id, user_login; the caller's address). */
+  identity: string;
+}
+
 export interface Database {
   teams: TeamRow;
   api_keys: KeyRow;
   audit_log: AuditRow;
   spend: SpendRow;
   access_version: VersionRow;
+  config_versions: ConfigVersionRow;
 }
