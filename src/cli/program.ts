@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { editorJsonSchema } from '../config/json-schema.js';
 import { addDb } from './db.js';
 import { diffSources, type DiffFormat } from './diff.js';
+import { addEval } from './eval.js';
 import { addKeys } from './keys.js';
 import { addRollout } from './rollout.js';
 import { serve } from './serve.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   addKeys(program);
   addDb(program);
   addRollout(program);
+  addEval(program);
   return program;
 }
 
