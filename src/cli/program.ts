@@ -6,6 +6,7 @@ import { editorJsonSchema } from '../config/json-schema.js';
 import { addDb } from './db.js';
 import { diffSources, type DiffFormat } from './diff.js';
 import { addEval } from './eval.js';
+import { addGitlab } from './gitlab.js';
 import { addKeys } from './keys.js';
 import { addRollout } from './rollout.js';
 import { serve } from './serve.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   addDb(program);
   addRollout(program);
   addEval(program);
+  addGitlab(program);
   return program;
 }
 
