@@ -8,7 +8,7 @@ export type Change =
   | { kind: 'removed'; section: string; name: string; summary: string }
   | { kind: 'changed'; section: string; name: string; details: string[] };
 
-const SECRET_KEY = /(api_key|secret|token|password|private_key|access_key)/i;
+const SECRET_KEY = /(api_key|admin_key|secret|token|password|private_key|access_key)/i;
 
 export function diffConfigs(before: GatewayConfig, after: GatewayConfig): Change[] {
   const changes: Change[] = [];

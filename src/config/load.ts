@@ -141,7 +141,20 @@ function resolveSecrets(value: unknown, baseDir: string, env: NodeJS.ProcessEnv,
     model.config = resolveProviderConfig(model.config, ['endpoints', i, 'model', 'config'], ctx);
     for (const m of ctx.missing) onMissing(m.path, m.variable, i);
   });
+  resolveAdminKey(value, baseDir, env, secrets, onMissing);
   return value;
+}
+
+/**
+ * `auth.admin_key` is written as $GATEHOUSE_ADMIN_KEY (or a file path) like a provider key: applied
+ * configs come from Git, so the literal reference must never become the key itself.
+ */
+function resolveAdminKey(value: unknown, baseDir: string, env: NodeJS.ProcessEnv, secrets: Set<string>, onMissing: OnMissing): void {
+  const auth = (value as { auth?: { admin_key?: unknown } | null }).auth;
+  if (!auth || typeof auth !== 'object' || typeof auth.admin_key !== 'string') return;
+  const ctx: SecretContext = { env, baseDir, secretKeys: ['admin_key'], missing: [], secrets };
+  auth.admin_key = resolveProviderConfig(auth.admin_key, ['auth', 'admin_key'], ctx);
+  for (const m of ctx.missing) onMissing(m.path, m.variable, -1);
 }
 
 /** Sorts by position and scrubs any secret value a message might quote. */

@@ -147,3 +147,16 @@ describe('gatehouse apply, history, rollback', () => {
     expect(run.stderr).toContain('the running config stays');
   }, 30_000);
 });
+
+describe('auth.admin_key written as an environment reference', () => {
+  it('is the variable\'s value, never the literal reference', async () => {
+    const gw = await startGateway(BASE.replace(`admin_key: ${ADMIN_KEY}`, 'admin_key: $GATEHOUSE_TEST_ADMIN_KEY'), { env: { GATEHOUSE_TEST_ADMIN_KEY: ADMIN_KEY } });
+    try {
+      expect((await admin(gw, 'GET', '/admin/config')).status).toBe(200);
+      const literal = await fetch(`${gw.url}/admin/config`, { headers: { authorization: 'Bearer $GATEHOUSE_TEST_ADMIN_KEY' } });
+      expect(literal.status).toBe(401);
+    } finally {
+      await gw.close();
+    }
+  });
+});
