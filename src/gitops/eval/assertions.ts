@@ -28,6 +28,8 @@ export interface AssertionContext {
   /** Scores the answer against a rubric through the judge; undefined when no judge is configured. */
   judge?(rubric: string): Promise<{ score: number; reason: string }>;
   judgeMinScore: number;
+  /** The case expects the gateway to refuse (a `status` assertion): answer checks then have nothing to check. */
+  refusalExpected: boolean;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -50,6 +52,7 @@ export async function check(a: Assertion, answer: Answer, ctx: AssertionContext)
     if (firings && firings.length > 0) return result(false, `guardrails fired: ${firings.map((f) => `${f.rule} (${f.action})`).join(', ')}`);
     return result(true, firings ? 'no guardrail fired' : 'not refused by a guardrail (flags not visible without the admin key)');
   }
+  if (failed && ctx.refusalExpected) return result(true, 'not checked: the case expects a refusal');
   if (failed) return result(false, `the request failed: ${answer.reply.status} ${answer.errorCode ?? ''}`.trim());
   if ('max_tokens' in a) {
     if (answer.totalTokens === undefined) return result(false, 'the answer reports no usage');

@@ -110,6 +110,7 @@ async function runSample(suite: Suite, c: EvalCase, sample: number, client: Eval
         firings: () => (firings ??= answer.requestId && client.firings ? client.firings(answer.requestId) : Promise.resolve(undefined)),
         judge: suite.judge ? (rubric) => judgeAnswer(client, suite.judge!.target, rubric, body, answer.text) : undefined,
         judgeMinScore: suite.judge?.min_score ?? 0.7,
+        refusalExpected: expectsStatus,
       }),
     );
   }
