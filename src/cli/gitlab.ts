@@ -14,7 +14,10 @@ interface CommentFlags {
 }
 
 export function addGitlab(program: Command): void {
-  const gitlab = program.command('gitlab').description('GitLab CI helpers');
+  const gitlab = program
+    .command('gitlab')
+    .description('GitLab CI helpers')
+    .addHelpText('after', '\nExamples:\n  gatehouse gitlab comment gatehouse-diff.md   (post the config diff on the merge request)\n');
   gitlab
     .command('comment')
     .description('post a Markdown file as a merge-request comment (edits the earlier one with the same marker)')
