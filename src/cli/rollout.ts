@@ -42,7 +42,7 @@ export function addRollout(program: Command): void {
     .option('-m, --message <text>', 'why, for the history (default: CI_COMMIT_TITLE when set)')
     .option('--dry-run', 'only check it against the gateway (its environment variables, its storage)')
     .addHelpText('after', examples([
-      'GATEHOUSE_ADMIN_KEY=… gatehouse apply --gateway https://gatehouse.internal gateway-configs/production.yaml -m "canary 10%"',
+      'gatehouse apply --gateway https://gatehouse.internal gateway-configs/production.yaml -m "canary 10%"   (GATEHOUSE_ADMIN_KEY set)',
       'gatehouse apply --gateway $GATEHOUSE_URL --token $GATEHOUSE_ID_TOKEN gatehouse.yaml   (GitLab CI id_tokens)',
       'gatehouse apply --gateway http://localhost:4000 gatehouse.yaml --dry-run',
     ]))
