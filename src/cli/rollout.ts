@@ -53,11 +53,7 @@ export function addRollout(program: Command): void {
       if (message) query.set('message', message);
       if (flags.dryRun) query.set('dry_run', 'true');
       const { status, body } = await call(program, flags, 'PUT', `/admin/config?${query}`, text, 'application/yaml');
-      if (status === 400 && Array.isArray(body.issues)) {
-        process.stderr.write(`${(body.issues as ConfigIssue[]).map(formatIssue).join('\n')}\n${file}: refused by ${flags.gateway}; the running config stays\n`);
-        process.exitCode = 1;
-        return;
-      }
+      if (refused(status, body, `${file}: refused by ${flags.gateway}; the running config stays`)) return;
       expectOk(program, status, body);
       if (flags.format === 'json') return print(body);
       if (flags.dryRun) return print(`${file}: valid for ${flags.gateway}${body.unchanged ? ' (the same as the running config)' : ''}`);
@@ -86,11 +82,7 @@ export function addRollout(program: Command): void {
     .addHelpText('after', examples(['gatehouse rollback 12 --gateway https://gatehouse.internal -m "latency regression"']))
     .action(async (version: string, flags: GatewayFlags & { message?: string }) => {
       const { status, body } = await call(program, flags, 'POST', '/admin/config/rollback', JSON.stringify({ version: Number(version), message: flags.message }), 'application/json');
-      if (status === 400 && Array.isArray(body.issues)) {
-        process.stderr.write(`${(body.issues as ConfigIssue[]).map(formatIssue).join('\n')}\nversion ${version} no longer loads on ${flags.gateway}; the running config stays\n`);
-        process.exitCode = 1;
-        return;
-      }
+      if (refused(status, body, `version ${version} no longer loads on ${flags.gateway}; the running config stays`)) return;
       expectOk(program, status, body);
       if (flags.format === 'json') return print(body);
       const record = body as unknown as VersionRecord;
@@ -115,6 +107,14 @@ async function call(program: Command, flags: GatewayFlags, method: string, path:
   } catch {
     return { status: res!.status, body: { error: { message: text.slice(0, 300) } } };
   }
+}
+
+/** A config the gateway refused: its located problems on stderr, exit code 1. */
+function refused(status: number, body: Record<string, unknown>, summary: string): boolean {
+  if (status !== 400 || !Array.isArray(body.issues)) return false;
+  process.stderr.write(`${(body.issues as ConfigIssue[]).map(formatIssue).join('\n')}\n${summary}\n`);
+  process.exitCode = 1;
+  return true;
 }
 
 function expectOk(program: Command, status: number, body: Record<string, unknown>): void {
