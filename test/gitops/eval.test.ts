@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVerdict } from '../../src/gitops/eval/judge.js';
+import { progressOn } from '../../src/gitops/eval/progress.js';
 import { loadSuiteText } from '../../src/gitops/eval/suite.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
@@ -195,5 +196,30 @@ describe('suite and judge parsing', () => {
     expect(loaded.issues[0]).toMatchObject({ path: 'cases[0]', line: 3, message: expect.stringMatching(/no target/) });
     expect(readVerdict('I think {"score": 8, "reason": "good"}')).toEqual({ score: 0.8, reason: 'good' });
     expect(readVerdict('no idea').score).toBe(0);
+  });
+});
+
+describe('progress', () => {
+  const stream = (isTTY: boolean) => {
+    const written: string[] = [];
+    return { written, stream: { isTTY, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('redraws one bar in place on a terminal', () => {
+    const tty = stream(true);
+    const progress = progressOn(tty.stream, new Map([['a', 2]]));
+    progress.sample('a', 1, 2, false);
+    progress.sample('a', 2, 2, true);
+    progress.finish();
+    expect(tty.written).toEqual([`\r[${'#'.repeat(15)}${'.'.repeat(15)}] 1/2 samples, 1 failed`, `\r[${'#'.repeat(30)}] 2/2 samples, 1 failed`, '\n']);
+  });
+
+  it('writes one line per finished case elsewhere', () => {
+    const log = stream(false);
+    const progress = progressOn(log.stream, new Map([['a', 2], ['b', 1]]));
+    progress.sample('a', 1, 3, true);
+    progress.sample('b', 2, 3, true);
+    progress.sample('a', 3, 3, false);
+    expect(log.written).toEqual(['ok   b (2/3 samples run)\n', 'FAIL a (3/3 samples run)\n']);
   });
 });
