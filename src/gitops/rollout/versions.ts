@@ -1,5 +1,5 @@
-// The `config_versions` table: every applied config, numbered. Inserting a version also writes its
-// audit-log entry in the same transaction, so `/admin/audit` lists rollouts beside key changes.
+// The `config_versions` table: every applied config, numbered. Inserting an applied version also writes
+// its audit-log entry in the same transaction, so `/admin/audit` lists rollouts beside key changes.
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ConfigVersionRow, Database } from '../../store/tables.js';
@@ -68,9 +68,12 @@ export class ConfigVersions {
             identity: JSON.stringify(entry.identity),
           };
           await tx.insertInto('config_versions').values(row).execute();
-          const details = { version: row.version, sha256: row.sha256, source: row.source, message: row.message, identity: entry.identity };
-          const source = typeof entry.identity.address === 'string' ? entry.identity.address : row.source;
-          await tx.insertInto('audit_log').values({ at: row.applied_at, actor: row.applied_by, action: 'config.apply', target: `config@${row.version}`, source, details: JSON.stringify(details) }).execute();
+          // A config file read at start or on reload is nobody's action: only applies and rollbacks are audited.
+          if (entry.source !== 'file') {
+            const details = { version: row.version, sha256: row.sha256, source: row.source, message: row.message, identity: entry.identity };
+            const source = typeof entry.identity.address === 'string' ? entry.identity.address : row.source;
+            await tx.insertInto('audit_log').values({ at: row.applied_at, actor: row.applied_by, action: 'config.apply', target: `config@${row.version}`, source, details: JSON.stringify(details) }).execute();
+          }
           return row;
         });
       } catch (err) {
