@@ -2,9 +2,13 @@
 // they should, the JUnit XML is well formed and says which case failed why, a baseline catches a
 // regression, and --gateway runs against a running gateway (cost header, flags via the admin key).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpClient } from '../../src/gitops/eval/client.js';
 import { readVerdict } from '../../src/gitops/eval/judge.js';
+import { runSuite } from '../../src/gitops/eval/run.js';
 import { progressOn } from '../../src/gitops/eval/progress.js';
 import { loadSuiteText } from '../../src/gitops/eval/suite.js';
 import { runCli } from '../helpers/cli.js';
@@ -178,16 +182,36 @@ describe('gatehouse eval --gateway', () => {
   });
   afterAll(() => gw?.close());
 
-  it('sees guardrail flags through the admin key and reads the cost header when present', async () => {
-    writeFileSync(path('remote.yaml'), 'name: remote\ntarget: chat\ncases:\n  - name: email\n    input: mail jane.doe@example.com\n    assert: [ { not_flagged: true } ]\n  - name: cost\n    input: hi\n    assert: [ { max_cost_usd: 1 } ]\n');
+  it('sees guardrail flags through the admin key', async () => {
+    writeFileSync(path('remote.yaml'), 'name: remote\ntarget: chat\ncases:\n  - name: email\n    input: mail jane.doe@example.com\n    assert: [ { not_flagged: true } ]\n');
     const run = await runCli(['eval', path('remote.yaml'), '--gateway', gw.url, '--admin-key', ADMIN_KEY, '-f', 'json']);
-    const result = JSON.parse(run.stdout);
-    expect(result.cases[0].samples[0].assertions[0]).toMatchObject({ passed: false, message: 'guardrails fired: email-flag (flag)' });
-    const cost = result.cases[1].samples[0].assertions[0];
-    // The cost header arrives with request accounting; without it the assertion fails and says why.
-    if (cost.passed) expect(result.cases[1].cost_usd).toBeGreaterThan(0);
-    else expect(cost.message).toMatch(/x-gatehouse-cost-usd/);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).cases[0].samples[0].assertions[0]).toMatchObject({ passed: false, message: 'guardrails fired: email-flag (flag)' });
   }, 30_000);
+});
+
+describe('cost', () => {
+  it('reads x-gatehouse-cost-usd, sums it per case, and fails max_cost_usd over it or without it', async () => {
+    let cost: string | undefined = '0.25';
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-gatehouse-request-id': 'r1', ...(cost ? { 'x-gatehouse-cost-usd': cost } : {}) });
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'ok' } }], usage: { total_tokens: 5 } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = httpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, undefined, undefined);
+      const loaded = loadSuiteText('name: c\ntarget: t\nsamples: 2\ncases:\n  - { name: cheap, input: hi, assert: [ { max_cost_usd: 0.3 } ] }\n  - { name: dear, input: hi, assert: [ { max_cost_usd: 0.2 } ] }\n', 's.yaml');
+      const result = await runSuite(loaded.suite!, client, { concurrency: 2 });
+      expect(result.cases.map((c) => [c.name, c.passed, c.cost_usd])).toEqual([['cheap', true, 0.5], ['dear', false, 0.5]]);
+      expect(result.summary.cost_usd).toBe(1);
+      cost = undefined;
+      const unknown = await runSuite(loaded.suite!, client, { concurrency: 1, samples: 1 });
+      expect(unknown.cases[0].samples[0].assertions[0].message).toMatch(/reported no cost/);
+      expect(unknown.cases[0].cost_usd).toBeNull();
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe('suite and judge parsing', () => {
