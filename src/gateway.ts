@@ -11,6 +11,7 @@ import { ConfigReloader } from './config/reloader.js';
 import { ContextService } from './context/service.js';
 import type { GatewayConfig } from './config/schema.js';
 import { buildRuntime, GatewayState } from './core/runtime.js';
+import { startRollout, type ConfigRollout } from './gitops/rollout/index.js';
 import { buildServer } from './server.js';
 import { AlertEngine } from './telemetry/alerts/engine.js';
 import { createLogger } from './telemetry/logger.js';
@@ -28,6 +29,8 @@ export interface Gateway {
   app: FastifyInstance;
   state: GatewayState;
   reloader: ConfigReloader;
+  /** Applied config versions (PUT /admin/config), shared by every replica on one database. */
+  rollout: ConfigRollout;
   config: GatewayConfig;
   access: AccessControl;
   /** Endpoints left out because their `requires_env` variables are not set. */
@@ -64,17 +67,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const context = new ContextService(access.store, access.shared, state, log);
   const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, observers, tracing, cache, context });
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env, cache);
+  const rollout = await startRollout({ app, state, reloader, access, log, configFile: options.configFile });
   if (options.watch !== false) reloader.watch();
   return {
     app,
     state,
     reloader,
+    rollout,
     config,
     access,
     skipped: loaded.skipped ?? [],
     log,
     async close() {
       reloader.close();
+      rollout.close();
       state.close();
       await app.close();
       await alerts.close();

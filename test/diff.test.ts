@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffSources } from '../src/cli/diff.js';
+import { diffConfigs, renderMarkdown, renderText } from '../src/config/diff.js';
+import type { GatewayConfig } from '../src/config/schema.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/config.js';
 
@@ -114,5 +116,36 @@ endpoints:
     const missing = await runCli(['diff', f['a.yaml'], '/nonexistent/gatehouse.yaml']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('file not found');
+  });
+});
+
+describe('diff of sections beyond endpoints and routes', () => {
+  const config = (extra: Record<string, unknown>) => ({ endpoints: [], routes: [], ...extra }) as unknown as GatewayConfig;
+
+  it('words prompt pins, prompt A/B splits, prompt APIs, teams and limits', () => {
+    const before = config({
+      prompts: { dir: 'prompts', pins: { summarize: 1 }, apis: [{ path: '/api/v1/summarize', prompt: 'summarize', target: 'chat' }] },
+      routes: [{ name: 'ab', task_type: 'llm/v1/chat', destinations: [{ name: 'chat', traffic_percentage: 100 }], prompt: 'summarize', prompt_versions: [{ version: 1, traffic_percentage: 90 }, { version: 2, traffic_percentage: 10 }] }],
+      teams: [{ name: 'web', limits: [{ rpm: 100 }] }],
+    });
+    const after = config({
+      prompts: { dir: 'prompts', pins: { summarize: 2 }, apis: [] },
+      routes: [{ name: 'ab', task_type: 'llm/v1/chat', destinations: [{ name: 'chat', traffic_percentage: 100 }], prompt: 'summarize', prompt_versions: [{ version: 1, traffic_percentage: 50 }, { version: 2, traffic_percentage: 50 }] }],
+      teams: [{ name: 'web', limits: [{ rpm: 200 }] }, { name: 'data' }],
+      limits: [{ rpm: 1000, per: 'global' }],
+    });
+    const text = renderText(diffConfigs(before, after));
+    expect(text).toContain('~ route ab\n    prompt versions: v1 90% → 50%, v2 10% → 50%');
+    expect(text).toContain('~ prompts\n    pins.summarize: 1 → 2\n    apis: removed /api/v1/summarize');
+    expect(text).toContain('~ team web\n    limits: [{"rpm":100}] → [{"rpm":200}]');
+    expect(text).toContain('+ team data');
+    expect(text).toContain('~ limits\n    (value): set to [{"rpm":1000,"per":"global"}]');
+    expect(renderMarkdown(diffConfigs(before, after))).toContain('- ✏️ Changed `prompts`\n  - pins.summarize: 1 → 2');
+  });
+
+  it('words a provider switch as a model change', () => {
+    const endpoint = (provider: string, name: string) => ({ name: 'chat', endpoint_type: 'llm/v1/chat', model: { provider, name } });
+    const text = renderText(diffConfigs(config({ endpoints: [endpoint('mock', 'm')] }), config({ endpoints: [endpoint('openai', 'gpt-4o-mini')] })));
+    expect(text).toBe('~ endpoint chat\n    model.provider: mock → openai\n    model.name: m → gpt-4o-mini');
   });
 });

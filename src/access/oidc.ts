@@ -18,6 +18,12 @@ export class OidcVerifier {
 
   /** Verifies the token and maps its claims to an identity; `teamPolicy` supplies the team's policy. */
   async verify(token: string, issuers: OidcIssuer[], teamPolicy: (team: string) => Identity['teamPolicy']): Promise<Identity> {
+    const { claims, issuer } = await this.verifiedClaims(token, issuers);
+    return identityFor(claims, issuer, teamPolicy);
+  }
+
+  /** Verifies the token (signature, issuer, audience, times) and returns its claims and issuer. */
+  async verifiedClaims(token: string, issuers: OidcIssuer[]): Promise<{ claims: JWTPayload; issuer: OidcIssuer }> {
     let claims: JWTPayload;
     try {
       claims = decodeJwt(token);
@@ -36,7 +42,7 @@ export class OidcVerifier {
     } catch (err) {
       throw describeFailure(err, issuer);
     }
-    return identityFor(payload, issuer, teamPolicy);
+    return { claims: payload, issuer };
   }
 
   private keySet(issuer: OidcIssuer): Promise<KeySet> {
@@ -77,10 +83,11 @@ function describeFailure(err: unknown, issuer: OidcIssuer): GatewayError {
 }
 
 /** A claim as rules see it: GitLab sends booleans as "true"/"false" strings; JSON booleans read the same. */
-const claimText = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'boolean' || typeof value === 'number' ? String(value) : undefined);
+export const claimText = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'boolean' || typeof value === 'number' ? String(value) : undefined);
 
-function ruleMatches(rule: OidcRule, claims: JWTPayload): boolean {
-  return Object.entries(rule.match).every(([claim, want]) => {
+/** Whether every claim listed in `match` fits its glob (or any of its globs). */
+export function claimsMatch(match: OidcRule['match'], claims: JWTPayload): boolean {
+  return Object.entries(match).every(([claim, want]) => {
     const have = claimText(claims[claim]);
     if (have === undefined) return false;
     return matchesAny(Array.isArray(want) ? want : [String(want)], have);
@@ -90,7 +97,7 @@ function ruleMatches(rule: OidcRule, claims: JWTPayload): boolean {
 const fill = (template: string, claims: JWTPayload) => template.replace(/\{(\w+)\}/g, (_, claim: string) => claimText(claims[claim]) ?? '');
 
 function identityFor(claims: JWTPayload, issuer: OidcIssuer, teamPolicy: (team: string) => Identity['teamPolicy']): Identity {
-  const rule = issuer.rules.find((r) => ruleMatches(r, claims));
+  const rule = issuer.rules.find((r) => claimsMatch(r.match, claims));
   const subject = claims.sub ?? 'unknown';
   const refuse = (why: string) => new GatewayError(403, `${why} (token subject '${subject}')`, { code: 'permission_denied' });
   let own: Identity['own'] = {};

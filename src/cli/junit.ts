@@ -25,7 +25,7 @@ export function renderJunit(reports: FileReport[]): string {
 }
 
 /** Escapes markup and replaces characters XML 1.0 cannot hold at all (a file name or key may contain any). */
-function xml(text: string): string {
+export function xml(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
     .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);

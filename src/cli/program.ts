@@ -5,7 +5,10 @@ import { Command, Option } from 'commander';
 import { editorJsonSchema } from '../config/json-schema.js';
 import { addDb } from './db.js';
 import { diffSources, type DiffFormat } from './diff.js';
+import { addEval } from './eval.js';
+import { addGitlab } from './gitlab.js';
 import { addKeys } from './keys.js';
+import { addRollout } from './rollout.js';
 import { serve } from './serve.js';
 import { renderReports, validateFiles, type ReportFormat } from './validate.js';
 
@@ -36,6 +39,9 @@ export function buildProgram(): Command {
   addDiff(program);
   addKeys(program);
   addDb(program);
+  addRollout(program);
+  addEval(program);
+  addGitlab(program);
   return program;
 }
 

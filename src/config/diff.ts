@@ -8,7 +8,7 @@ export type Change =
   | { kind: 'removed'; section: string; name: string; summary: string }
   | { kind: 'changed'; section: string; name: string; details: string[] };
 
-const SECRET_KEY = /(api_key|secret|token|password|private_key|access_key)/i;
+const SECRET_KEY = /(api_key|admin_key|secret|token|password|private_key|access_key)/i;
 
 export function diffConfigs(before: GatewayConfig, after: GatewayConfig): Change[] {
   const changes: Change[] = [];
@@ -16,7 +16,8 @@ export function diffConfigs(before: GatewayConfig, after: GatewayConfig): Change
   for (const section of sections) {
     const a = (before as Record<string, unknown>)[section];
     const b = (after as Record<string, unknown>)[section];
-    if (isNamedList(a) && isNamedList(b)) changes.push(...diffNamedList(section, a, b));
+    // A list written on one side only compares with an empty one: every entry is added (or removed).
+    if ((a !== undefined || b !== undefined) && isNamedList(a ?? []) && isNamedList(b ?? [])) changes.push(...diffNamedList(section, (a ?? []) as Named[], (b ?? []) as Named[]));
     else {
       const details = diffValue(a, b, []);
       if (details.length > 0) changes.push({ kind: 'changed', section, name: section, details });
@@ -25,15 +26,18 @@ export function diffConfigs(before: GatewayConfig, after: GatewayConfig): Change
   return changes;
 }
 
-type Named = { name: string } & Record<string, unknown>;
+type Named = Record<string, unknown>;
+
+/** Entries are matched by name, or by path for lists of paths (prompt APIs). */
+const keyOf = (entry: Named) => (typeof entry.name === 'string' ? entry.name : typeof entry.path === 'string' ? entry.path : undefined);
 
 function isNamedList(value: unknown): value is Named[] {
-  return Array.isArray(value) && value.every((v) => v && typeof v === 'object' && typeof (v as Named).name === 'string');
+  return Array.isArray(value) && value.every((v) => v && typeof v === 'object' && keyOf(v as Named) !== undefined);
 }
 
 function diffNamedList(section: string, before: Named[], after: Named[]): Change[] {
-  const old = new Map(before.map((e) => [e.name, e]));
-  const next = new Map(after.map((e) => [e.name, e]));
+  const old = new Map(before.map((e) => [keyOf(e)!, e]));
+  const next = new Map(after.map((e) => [keyOf(e)!, e]));
   const changes: Change[] = [];
   for (const [name, entry] of old) if (!next.has(name)) changes.push({ kind: 'removed', section, name, summary: summarize(entry) });
   for (const [name, entry] of next) {
@@ -62,31 +66,41 @@ function summarize(entry: Named): string {
   return parts.join(' · ');
 }
 
-/** Traffic shares of a route, when its destinations carry percentages. */
-function splitOf(entry: Named): [string, number][] | undefined {
-  const destinations = entry.destinations;
-  if (!Array.isArray(destinations) || !destinations.every((d) => typeof d?.traffic_percentage === 'number')) return undefined;
-  return destinations.map((d) => [String(d.name), d.traffic_percentage as number]);
+/** The shares a route splits traffic by: destinations by name, prompt versions (A/B tests) by version. */
+const SPLITS = [
+  { key: 'destinations', label: 'traffic split', nameOf: (d: Record<string, unknown>) => String(d.name) },
+  { key: 'prompt_versions', label: 'prompt versions', nameOf: (d: Record<string, unknown>) => `v${String(d.version)}` },
+] as const;
+
+type Split = (typeof SPLITS)[number];
+
+/** One split's shares, when its entries carry percentages. */
+function splitOf(entry: Named, split: Split = SPLITS[0]): [string, number][] | undefined {
+  const shares = entry[split.key];
+  if (!Array.isArray(shares) || !shares.every((d) => typeof d?.traffic_percentage === 'number')) return undefined;
+  return shares.map((d) => [split.nameOf(d), d.traffic_percentage as number]);
 }
 
 function withoutSplit(entry: Named): Named {
-  if (!splitOf(entry)) return entry;
-  const { destinations: _, ...rest } = entry;
+  const rest: Record<string, unknown> = { ...entry };
+  for (const split of SPLITS) if (splitOf(entry, split)) delete rest[split.key];
   return rest as Named;
 }
 
 /** "traffic split: chat 90% → 80%, chat-next 10% → 20%" — the line a canary promotion produces. */
 function splitChange(before: Named, after: Named): string[] {
-  const a = splitOf(before);
-  const b = splitOf(after);
-  if (!a && !b) return [];
-  if (!a || !b) return [`destinations: ${describe(before.destinations)} → ${describe(after.destinations)}`];
-  const old = new Map(a);
-  const next = new Map(b);
-  const names = [...new Set([...a.map(([n]) => n), ...b.map(([n]) => n)])];
-  const moved = names.filter((n) => old.get(n) !== next.get(n));
-  if (moved.length === 0) return [];
-  return [`traffic split: ${moved.map((n) => `${n} ${pct(old.get(n))} → ${pct(next.get(n))}`).join(', ')}`];
+  return SPLITS.flatMap((split) => {
+    const a = splitOf(before, split);
+    const b = splitOf(after, split);
+    if (!a && !b) return [];
+    if (!a || !b) return isEqual(before[split.key], after[split.key]) ? [] : [`${split.key}: ${describe(before[split.key])} → ${describe(after[split.key])}`];
+    const old = new Map(a);
+    const next = new Map(b);
+    const names = [...new Set([...a.map(([n]) => n), ...b.map(([n]) => n)])];
+    const moved = names.filter((n) => old.get(n) !== next.get(n));
+    if (moved.length === 0) return [];
+    return [`${split.label}: ${moved.map((n) => `${n} ${pct(old.get(n))} → ${pct(next.get(n))}`).join(', ')}`];
+  });
 }
 
 const pct = (value: number | undefined) => (value === undefined ? '—' : `${value}%`);
@@ -133,7 +147,7 @@ export function renderText(changes: Change[]): string {
   if (changes.length === 0) return 'No changes.';
   return changes
     .map((c) => {
-      const head = `${c.kind === 'added' ? '+' : c.kind === 'removed' ? '-' : '~'} ${singular(c.section)} ${c.name}`;
+      const head = `${c.kind === 'added' ? '+' : c.kind === 'removed' ? '-' : '~'} ${label(c)}`;
       if (c.kind === 'changed') return [head, ...c.details.map((d) => `    ${d}`)].join('\n');
       return c.summary ? `${head}  (${c.summary})` : head;
     })
@@ -146,7 +160,7 @@ export function renderMarkdown(changes: Change[], title = 'Gatehouse config chan
   const count = (kind: Change['kind']) => changes.filter((c) => c.kind === kind).length;
   const lines = [`### ${title}`, '', `**${count('added')} added · ${count('removed')} removed · ${count('changed')} changed**`, ''];
   for (const c of changes) {
-    const label = `${singular(c.section)} \`${c.name}\``;
+    const label = c.name === c.section ? `\`${c.section}\`` : `${singular(c.section)} \`${c.name}\``;
     if (c.kind === 'added') lines.push(`- ➕ Added ${label}${c.summary ? `: ${escapeMd(c.summary)}` : ''}`);
     else if (c.kind === 'removed') lines.push(`- ➖ Removed ${label}${c.summary ? ` (was: ${escapeMd(c.summary)})` : ''}`);
     else {
@@ -157,5 +171,7 @@ export function renderMarkdown(changes: Change[], title = 'Gatehouse config chan
   return lines.join('\n');
 }
 
-const singular = (section: string) => ({ endpoints: 'endpoint', routes: 'route', model_endpoints: 'endpoint' })[section] ?? section;
+const singular = (section: string) => ({ endpoints: 'endpoint', routes: 'route', model_endpoints: 'endpoint', teams: 'team', keys: 'key', limits: 'limit' })[section] ?? section;
+/** "route assistant"; a whole section (server, prompts) by its own name. */
+const label = (c: Change) => (c.name === c.section ? c.section : `${singular(c.section)} ${c.name}`);
 const escapeMd = (text: string) => text.replace(/([|*_`[\]])/g, '\\$1');

@@ -1,7 +1,7 @@
 // Loads a config file: YAML with positions -> MLflow spellings normalized -> secrets resolved ->
 // schema validated -> cross-references checked. Every problem comes back with file:line:column.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { checkAccessReferences } from '../access/config-checks.js';
 import { loadPrompts, promptInputsOf } from '../prompts/load.js';
 import type { PromptLibrary } from '../prompts/library.js';
@@ -21,6 +21,8 @@ export interface LoadOptions {
    * without the production secrets passes false: everything else is still checked.
    */
   requireEnv?: boolean;
+  /** Where relative secret file paths start; default: the file's folder (an applied config uses the config file's). */
+  baseDir?: string;
 }
 
 export interface SkippedEndpoint {
@@ -42,15 +44,19 @@ export interface LoadResult {
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadResult {
-  let text: string;
+  const read = readConfigFile(file);
+  return 'issue' in read ? { file, issues: [read.issue] } : loadConfigText(read.text, file, env, options);
+}
+
+/** The file's text, or why it cannot be read (as a located issue). */
+export function readConfigFile(file: string): { text: string } | { issue: ConfigIssue } {
   try {
-    text = readFileSync(file, 'utf8');
+    return { text: readFileSync(file, 'utf8') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'this is a folder, not a file' : `cannot read the file (${code ?? (err as Error).message})`;
-    return { file, issues: [{ file, line: 1, column: 1, path: '(file)', message: reason }] };
+    return { issue: { file, line: 1, column: 1, path: '(file)', message: reason } };
   }
-  return loadConfigText(text, file, env, options);
 }
 
 export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadResult {
@@ -77,7 +83,7 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   const secrets = new Set<string>();
   // Paths whose reference did not resolve: the schema's complaint about the empty value adds nothing.
   const unresolved = new Set<string>();
-  const value = resolveSecrets(normalized.value, dirname(file), env, secrets, (path, variable, endpoint) => {
+  const value = resolveSecrets(normalized.value, options.baseDir ?? dirname(file), env, secrets, (path, variable, endpoint) => {
     unresolved.add(formatPath(path));
     if (!requireEnv || skipped.has(endpoint)) return;
     const unset = `environment variable ${variable} is not set (or is empty)`;
@@ -107,7 +113,8 @@ export function loadConfigText(text: string, file: string, env: NodeJS.ProcessEn
   references.push(...checkModelEndpoints(parsed.success ? parsed.data : value, requireEnv));
   for (const p of references) add(p.path, p.message, p.path[p.path.length - 1] === 'name');
   const promptInputs = parsed.success ? parsed.data : promptInputsOf(value);
-  const prompts = promptInputs && loadPrompts(promptInputs, file);
+  // Config text applied through the admin API has no file of its own: its prompts folder is found from baseDir.
+  const prompts = promptInputs && loadPrompts(promptInputs, options.baseDir ? join(options.baseDir, basename(file)) : file);
   if (prompts) {
     issues.push(...prompts.issues);
     for (const p of prompts.problems) add(p.path, p.message);
@@ -154,6 +161,7 @@ function resolveSecrets(value: unknown, baseDir: string, env: NodeJS.ProcessEnv,
     for (const m of ctx.missing) onMissing(m.path, m.variable, i);
   });
   resolveTelemetrySecrets(value, baseDir, env, secrets, onMissing);
+  resolveAdminKey(value, baseDir, env, secrets, onMissing);
   return value;
 }
 
@@ -164,6 +172,18 @@ function resolveTelemetrySecrets(value: unknown, baseDir: string, env: NodeJS.Pr
   const ctx: SecretContext = { env, baseDir, secretKeys: ['token'], missing: [], secrets };
   root.telemetry = resolveProviderConfig(root.telemetry, ['telemetry'], ctx);
   // -1: not an endpoint's, so `requires_env` cannot leave it out.
+  for (const m of ctx.missing) onMissing(m.path, m.variable, -1);
+}
+
+/**
+ * `auth.admin_key` is written as $GATEHOUSE_ADMIN_KEY (or a file path) like a provider key: applied
+ * configs come from Git, so the literal reference must never become the key itself.
+ */
+function resolveAdminKey(value: unknown, baseDir: string, env: NodeJS.ProcessEnv, secrets: Set<string>, onMissing: OnMissing): void {
+  const auth = (value as { auth?: { admin_key?: unknown } | null }).auth;
+  if (!auth || typeof auth !== 'object' || typeof auth.admin_key !== 'string') return;
+  const ctx: SecretContext = { env, baseDir, secretKeys: ['admin_key'], missing: [], secrets };
+  auth.admin_key = resolveProviderConfig(auth.admin_key, ['auth', 'admin_key'], ctx);
   for (const m of ctx.missing) onMissing(m.path, m.variable, -1);
 }
 

@@ -14,6 +14,7 @@ import { CacheGatewaySchema, CacheSectionSchema } from '../cache/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
 import { modelEndpointSchema, RegistrySettingsSchema } from '../registry/schema.js';
 import { PromptsSchema, routePromptKeys } from './schema-prompts.js';
+import { GitopsSchema } from '../gitops/schema.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'llm/v1/moderations'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -177,6 +178,7 @@ export const ConfigSchema = z
       .prefault({})
       .meta({ description: 'Traces and alerts (see docs/observability.md).' }),
     context: ContextSectionSchema.prefault({}),
+    gitops: GitopsSchema.prefault({}),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

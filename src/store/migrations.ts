@@ -88,6 +88,21 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('feedback_request').on('feedback').column('request_id').execute();
     },
   },
+  '0003_config_versions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('config_versions')
+        .addColumn('version', 'integer', (c) => c.primaryKey())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('applied_by', 'text', (c) => c.notNull())
+        .addColumn('applied_at', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('message', 'text')
+        .addColumn('identity', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

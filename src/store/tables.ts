@@ -81,6 +81,22 @@ export interface FeedbackRow {
   created_at: string;
 }
 
+/** One applied config: every apply, rollback and changed config file is a new version. */
+export interface ConfigVersionRow {
+  version: number;
+  /** The config as written (YAML or JSON): environment references unresolved, so no secret from the environment. */
+  text: string;
+  sha256: string;
+  /** Who applied it, for people: "admin:alice", "gitlab-ci:group/project pipeline 12 job 34 (alice)", "file:/etc/gatehouse.yaml@host". */
+  applied_by: string;
+  applied_at: string;
+  /** api, rollback or file. */
+  source: string;
+  message: string | null;
+  /** JSON: the identity's details (token claims such as project_path, pipeline_id, job_id, user_login; the caller's address). */
+  identity: string;
+}
+
 export interface Database {
   teams: TeamRow;
   api_keys: KeyRow;
@@ -89,4 +105,5 @@ export interface Database {
   access_version: VersionRow;
   context_sessions: SessionRow;
   feedback: FeedbackRow;
+  config_versions: ConfigVersionRow;
 }
