@@ -1,25 +1,20 @@
 // Shared mode on real Postgres and Redis: two gateway processes on one database and one Redis
 // enforce one limit exactly under concurrent load, see each other's revocations within a second,
 // and share spend. Skipped (saying why) where GATEHOUSE_TEST_DATABASE_URL / _REDIS_URL are unset.
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS, sharedRun } from '../helpers/shared-mode.js';
 import { RedisCounters } from '../../src/access/redis-counters.js';
 import { tempDir } from '../helpers/config.js';
 import { eventually, runCli, startServer, type ServerProcess } from '../helpers/cli.js';
 import { accessConfig, admin, chat } from './helpers.js';
 
-const DATABASE = process.env.GATEHOUSE_TEST_DATABASE_URL;
-const REDIS = process.env.GATEHOUSE_TEST_REDIS_URL;
-const missing = [!DATABASE && 'GATEHOUSE_TEST_DATABASE_URL', !REDIS && 'GATEHOUSE_TEST_REDIS_URL'].filter(Boolean).join(' and ');
-const run = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const schema = `gatehouse_${run}`;
-const prefix = `gatehouse-test:${run}:`;
+const shared = sharedRun('t');
+const { schema, prefix } = shared;
 
-describe.skipIf(!DATABASE || !REDIS)(`shared mode on Postgres and Redis${missing ? ` (skipped: set ${missing})` : ''}`, () => {
+describe.skipIf(shared.skip)(shared.title('shared mode on Postgres and Redis'), () => {
   let a: ServerProcess;
   let b: ServerProcess;
   let config: string;
@@ -30,7 +25,7 @@ describe.skipIf(!DATABASE || !REDIS)(`shared mode on Postgres and Redis${missing
     writeFileSync(
       config,
       accessConfig(`storage:
-  database: ${DATABASE}?schema=${schema}
+  database: ${shared.database}
   redis: ${REDIS}
   redis_prefix: "${prefix}"
 teams:
@@ -47,14 +42,7 @@ teams:
     a?.signal('SIGTERM');
     b?.signal('SIGTERM');
     await Promise.all([a?.exited, b?.exited]);
-    const client = new pg.Client({ connectionString: DATABASE });
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.end();
-    const redis = new Redis(REDIS!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await shared.cleanup();
   });
 
   it('says where its data and shared state live', () => {
@@ -104,15 +92,12 @@ teams:
   });
 
   it('applies migrations with `gatehouse db migrate`', async () => {
-    const fresh = `${DATABASE}?schema=${schema}_m`;
+    const fresh = `${shared.database}_m`;
     const first = await runCli(['db', 'migrate', '--database', fresh]);
     expect(first.stdout).toMatch(/applied 0001_identity/);
     const again = await runCli(['db', 'migrate', '--database', fresh]);
     expect(again.stdout).toMatch(/nothing to apply/);
-    const client = new pg.Client({ connectionString: DATABASE });
-    await client.connect();
-    await client.query(`drop schema ${schema}_m cascade`);
-    await client.end();
+    await shared.query(`drop schema ${schema}_m cascade`);
   });
 });
 

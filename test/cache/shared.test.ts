@@ -1,24 +1,23 @@
 // The Redis backend: two gateway processes on one Redis share cached answers (exact and semantic),
 // keep tenants apart, and a purge on one empties the cache for both. Skipped (saying why) where
 // GATEHOUSE_TEST_REDIS_URL is unset. Each run uses its own Redis prefix and removes its keys.
-import { randomBytes } from 'node:crypto';
 import { hashSecret } from '../../src/access/secrets.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS, sharedRun } from '../helpers/shared-mode.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { tempDir } from '../helpers/config.js';
 import { startServer, type ServerProcess } from '../helpers/cli.js';
 import { admin, ADMIN_KEY } from '../access/helpers.js';
 import { answer, ask, cacheConfig } from './helpers.js';
 
-const REDIS = process.env.GATEHOUSE_TEST_REDIS_URL;
 const RED = 'ghk_red-key-for-the-shared-cache-test';
 const BLUE = 'ghk_blue-key-for-the-shared-cache-test';
-const prefix = `gatehouse-test:cache-${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`;
+const shared = sharedRun('cache-', { redisOnly: true });
+const { prefix } = shared;
 
-describe.skipIf(!REDIS)(`shared cache on Redis${REDIS ? '' : ' (skipped: set GATEHOUSE_TEST_REDIS_URL)'}`, () => {
+describe.skipIf(shared.skip)(shared.title('shared cache on Redis'), () => {
   let fake: FakeOpenAI;
   let a: ServerProcess;
   let b: ServerProcess;
@@ -43,10 +42,7 @@ keys:
     b?.signal('SIGTERM');
     await Promise.all([a?.exited, b?.exited]);
     await fake?.close();
-    const redis = new Redis(REDIS!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await shared.cleanup();
   });
 
   it('serves on one process what the other stored, exactly and by similarity, within the team only', async () => {

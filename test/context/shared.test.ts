@@ -2,27 +2,23 @@
 // one, the next on the other), concurrent turns across both are all kept, a delete on one is seen
 // by the other, and the database holds the copy written behind. Skipped (saying why) where
 // GATEHOUSE_TEST_DATABASE_URL / _REDIS_URL are unset.
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE, REDIS, sharedRun } from '../helpers/shared-mode.js';
 import { hashSecret } from '../../src/access/secrets.js';
 import { openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { eventually, startServer, type ServerProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 import { postJson } from '../helpers/http.js';
 
-const DATABASE = process.env.GATEHOUSE_TEST_DATABASE_URL;
-const REDIS = process.env.GATEHOUSE_TEST_REDIS_URL;
-const missing = [!DATABASE && 'GATEHOUSE_TEST_DATABASE_URL', !REDIS && 'GATEHOUSE_TEST_REDIS_URL'].filter(Boolean).join(' and ');
-const run = `c${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const schema = `gatehouse_${run}`;
-const prefix = `gatehouse-test:${run}:`;
+const shared = sharedRun('c');
+const { schema, prefix } = shared;
 const KEY = 'ghk_shared-context-key-00000000000000000000000';
 
-describe.skipIf(!DATABASE || !REDIS)(`sessions shared by two processes on Postgres and Redis${missing ? ` (skipped: set ${missing})` : ''}`, () => {
+describe.skipIf(shared.skip)(shared.title('sessions shared by two processes on Postgres and Redis'), () => {
   let openai: FakeOpenAI;
   let a: ServerProcess;
   let b: ServerProcess;
@@ -33,7 +29,7 @@ describe.skipIf(!DATABASE || !REDIS)(`sessions shared by two processes on Postgr
     writeFileSync(
       config,
       JSON.stringify({
-        storage: { database: `${DATABASE}?schema=${schema}`, redis: REDIS, redis_prefix: prefix },
+        storage: { database: `${shared.database}`, redis: REDIS, redis_prefix: prefix },
         endpoints: [
           openaiEndpoint(openai, 'gpt', 'llm/v1/chat', 'gpt-4o-mini'),
           { ...openaiEndpoint(openai, 'short', 'llm/v1/chat', 'gpt-4o-mini'), context: { max_tokens: 60, strategy: 'summarise', summariser: 'gpt' } },
@@ -52,14 +48,7 @@ describe.skipIf(!DATABASE || !REDIS)(`sessions shared by two processes on Postgr
     b?.signal('SIGTERM');
     await Promise.all([a?.exited, b?.exited]);
     await openai?.close();
-    const client = new pg.Client({ connectionString: DATABASE });
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.end();
-    const redis = new Redis(REDIS!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await shared.cleanup();
   });
 
   const say = (url: string, session: string, text: string, model = 'gpt') =>

@@ -2,25 +2,21 @@
 // and key prefix): an apply on one is served by the other at once, a rollback too, a restarted
 // process comes up on the latest applied version, and a version the Redis notice missed is still
 // picked up by the poll. Skipped (saying why) without GATEHOUSE_TEST_DATABASE_URL / _REDIS_URL.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE, REDIS, sharedRun } from '../helpers/shared-mode.js';
 import { ADMIN_KEY, accessConfig, admin, chat } from '../access/helpers.js';
 import { eventually, runCli, startServer, type ServerProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/config.js';
 
-const DATABASE = process.env.GATEHOUSE_TEST_DATABASE_URL;
-const REDIS = process.env.GATEHOUSE_TEST_REDIS_URL;
-const missing = [!DATABASE && 'GATEHOUSE_TEST_DATABASE_URL', !REDIS && 'GATEHOUSE_TEST_REDIS_URL'].filter(Boolean).join(' and ');
-const run = `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-const schema = `gatehouse_${run}`;
-const prefix = `gatehouse-test:${run}:`;
+const shared = sharedRun('r');
+const { schema, prefix } = shared;
 
 const storage = `storage:
-  database: ${DATABASE}?schema=${schema}
+  database: ${shared.database}
   redis: ${REDIS}
   redis_prefix: "${prefix}"
 gitops:
@@ -38,7 +34,7 @@ async function answer(url: string): Promise<string> {
 
 const serves = (url: string, text: string) => eventually(async () => ((await answer(url)) === text ? true : undefined), `${url} to serve "${text}"`, 10_000);
 
-describe.skipIf(!DATABASE || !REDIS)(`config rollout in shared mode${missing ? ` (skipped: set ${missing})` : ''}`, () => {
+describe.skipIf(shared.skip)(shared.title('config rollout in shared mode'), () => {
   let a: ServerProcess;
   let b: ServerProcess;
   let c: ServerProcess | undefined;
@@ -56,14 +52,7 @@ describe.skipIf(!DATABASE || !REDIS)(`config rollout in shared mode${missing ? `
   afterAll(async () => {
     for (const p of [a, b, c]) p?.signal('SIGTERM');
     await Promise.all([a?.exited, b?.exited, c?.exited]);
-    const client = new pg.Client({ connectionString: DATABASE });
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.end();
-    const redis = new Redis(REDIS!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await shared.cleanup();
   });
 
   it('records the file once although both processes started on it', async () => {
