@@ -11,6 +11,8 @@ import type { GatewayConfig } from './config/schema.js';
 import { buildRuntime, GatewayState } from './core/runtime.js';
 import { buildServer } from './server.js';
 import { createLogger } from './telemetry/logger.js';
+import { RequestLogWriter } from './telemetry/request-log/writer.js';
+import { registerUsageAdmin } from './surfaces/admin/usage.js';
 
 export interface GatewayOptions {
   configFile: string;
@@ -47,7 +49,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const limiters = new LimiterRegistry();
   const state = new GatewayState(buildRuntime(config, options.configFile, limiters), log);
   const access = await AccessControl.open(state, env, log);
-  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access });
+  const requestLog = new RequestLogWriter(access.store.db, () => state.current.config.request_log, log);
+  const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, observers: [requestLog.observe] });
+  registerUsageAdmin(app, state, access.store.db, requestLog, log);
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env);
   if (options.watch !== false) reloader.watch();
   return {
@@ -62,6 +66,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       reloader.close();
       state.close();
       await app.close();
+      // After the server has finished its requests, so every one of them is written.
+      await requestLog.close();
       await access.close();
       log.flush?.();
     },

@@ -60,7 +60,7 @@ export class Admission implements RequestAccess {
   }
 
   finish(ctx: RequestContext): void {
-    const { counters, budgets, prices, log } = this.services;
+    const { counters, budgets, log } = this.services;
     const failed = (err: Error) => log.warn({ err: err.message }, 'access bookkeeping failed');
     if (this.plan) {
       const gauges = gaugeChecks(this.plan);
@@ -69,10 +69,8 @@ export class Admission implements RequestAccess {
       const correction = (ctx.usage?.total_tokens ?? 0) - this.estimate;
       if (correction !== 0) for (const check of tokenChecks(this.plan)) counters.adjust(check, correction).catch(failed);
     }
-    if (this.who && ctx.usage && ctx.endpoint) {
-      const cost = prices().costUsd({ endpoint: ctx.endpoint, provider: ctx.provider, model: ctx.model }, ctx.usage);
-      if (cost !== undefined) budgets.book(this.who, cost);
-    }
+    // The request's cost was priced once by accounting (src/telemetry/accounting.ts).
+    if (this.who && ctx.costUsd !== undefined) budgets.book(this.who, ctx.costUsd);
   }
 
   logFields(): Record<string, unknown> | undefined {

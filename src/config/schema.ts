@@ -8,6 +8,7 @@ import { didYouMean } from './issues.js';
 import { destinationRoutingKeys, endpointRoutingKeys, routeRoutingKeys } from '../routing/config.js';
 import { GuardrailsConfigSchema } from '../guardrails/config/schema.js';
 import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema } from './schema-access.js';
+import { logBodiesKey, PricingSchema, RequestLogSchema } from '../telemetry/config.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -98,6 +99,7 @@ export const EndpointSchema = z
     }),
     ...endpointRoutingKeys,
     guardrails: GuardrailsConfigSchema.optional(),
+    log_bodies: logBodiesKey,
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
@@ -150,6 +152,9 @@ export const ConfigSchema = z
     teams: TeamsSchema,
     keys: KeysSchema,
     limits: GlobalLimitsSchema,
+    // Accounting (src/telemetry/config.ts).
+    pricing: PricingSchema,
+    request_log: RequestLogSchema.prefault({}),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

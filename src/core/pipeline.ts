@@ -8,6 +8,7 @@ import { GatewayError } from './errors.js';
 import { dispatch, type Operation } from '../routing/dispatch.js';
 import { guardChatResponse, guardChatStream, guardCompletionResponse, guardCompletionStream, inputStage } from '../guardrails/stage/index.js';
 import type { EndpointRuntime, Runtime, Target } from './runtime.js';
+import { accountAnswer, accountStream, logAnswer } from '../telemetry/accounting.js';
 import type {
   ChatChunk,
   ChatRequest,
@@ -125,28 +126,32 @@ const EMBEDDINGS: Operation<EmbeddingsRequest, EmbeddingsResponse> = {
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
   const res = await dispatch(ctx, checked.target, checked.request, CHAT);
-  ctx.usage = res.usage;
-  return checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
+  await accountAnswer(ctx, checked.request, res.usage, res);
+  const answer = checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
+  logAnswer(ctx, checked.request, res, answer, checked.output);
+  return answer;
 }
 
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   ctx.stream = true;
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'chat', request: req });
-  const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req));
+  const stream = accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req)), checked.output);
   return checked.output ? guardChatStream(ctx, checked.output, stream) : stream;
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
   const res = await dispatch(ctx, checked.target, checked.request, COMPLETIONS);
-  ctx.usage = res.usage;
-  return checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
+  await accountAnswer(ctx, checked.request, res.usage, res);
+  const answer = checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
+  logAnswer(ctx, checked.request, res, answer, checked.output);
+  return answer;
 }
 
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
   ctx.stream = true;
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
-  const stream = timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req));
+  const stream = accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req)), checked.output);
   return checked.output ? guardCompletionStream(ctx, checked.output, stream) : stream;
 }
 
@@ -155,7 +160,8 @@ export async function embeddings(ctx: RequestContext, target: Target, req: Embed
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'embeddings', request: req });
   const res = await dispatch(ctx, checked.target, checked.request, EMBEDDINGS);
   if (req.encoding_format === 'base64') encodeBase64(res);
-  ctx.usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage?.total_tokens ?? 0 };
+  await accountAnswer(ctx, checked.request, res.usage && { prompt_tokens: res.usage.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage.total_tokens ?? 0 });
+  logAnswer(ctx, checked.request, { model: res.model, usage: res.usage, vectors: res.data.length }, undefined, undefined);
   return res;
 }
 

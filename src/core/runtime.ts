@@ -13,6 +13,7 @@ import { HealthChecker } from '../routing/health.js';
 import { LiveState } from '../routing/live.js';
 import type { StickySpec } from '../routing/sticky.js';
 import { previewChoice, type RouteDestination } from '../routing/strategy.js';
+import { endpointAccounting, type EndpointAccounting } from '../telemetry/pricing.js';
 
 export interface EndpointRuntime {
   kind: 'endpoint';
@@ -34,6 +35,8 @@ export interface EndpointRuntime {
   healthChecker?: HealthChecker;
   /** Compiled guardrails for requests that name this endpoint; absent when it has none. */
   guardrails?: StageRules;
+  /** Its price and whether its bodies are logged, resolved with the config. */
+  accounting: EndpointAccounting;
 }
 
 export interface RouteRuntime {
@@ -68,7 +71,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   for (const endpoint of config.endpoints) {
     const limiter = endpoint.limit ? limiters.get(endpoint.name, endpoint.limit) : undefined;
     if (limiter) inUse.add(limiter);
-    const runtime = buildEndpoint(endpoint, limiter);
+    const runtime = buildEndpoint(endpoint, limiter, config);
     targets.set(endpoint.name, runtime);
     if (endpoint.path) paths.set(endpoint.path, runtime);
   }
@@ -96,7 +99,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   return { config, targets, paths, loadedAt: new Date(), source };
 }
 
-function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined): EndpointRuntime {
+function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined, config: GatewayConfig): EndpointRuntime {
   const provider = findProvider(endpoint.model.provider);
   if (!provider) throw new Error(`unknown provider ${endpoint.model.provider}`); // validated already
   const runtime: EndpointRuntime = {
@@ -113,6 +116,7 @@ function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefi
     live: new LiveState(endpoint.name, endpoint.circuit_breaker),
     liveKey: JSON.stringify(endpoint),
     guarded: Boolean(endpoint.retry || endpoint.timeouts || endpoint.circuit_breaker || endpoint.health_check || endpoint.capacity),
+    accounting: endpointAccounting(endpoint, config),
   };
   if (endpoint.health_check) runtime.healthChecker = new HealthChecker(runtime.live, runtime, endpoint.health_check);
   return runtime;

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestContext } from '../core/context.js';
+import { COST_HEADER, costHeaders } from '../telemetry/cost-headers.js';
 import { requestFinished, requestStarted } from '../telemetry/metrics.js';
 import { notifyObservers } from '../telemetry/observers.js';
 import { asGatewayError, type GatewayError } from '../core/errors.js';
@@ -54,6 +55,7 @@ export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
   }
   if (ctx.variant) headers['x-gatehouse-variant'] = ctx.variant;
   if (ctx.droppedParams) headers['x-gatehouse-dropped-params'] = ctx.droppedParams.join(',');
+  Object.assign(headers, costHeaders(ctx));
   return ctx.exposedHeaders ? { ...ctx.exposedHeaders, ...headers } : headers;
 }
 
@@ -109,6 +111,8 @@ export async function sendSse<T>(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
     ...gatewayHeaders(ctx),
+    // The cost is known once the stream has ended: it follows as a trailer (see docs/cost.md).
+    ...(ctx.accounting?.price ? { trailer: COST_HEADER } : undefined),
   });
   try {
     let next = first;
@@ -127,6 +131,7 @@ export async function sendSse<T>(
     if (!ctx.signal.aborted) res.write(`${name}data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
   } finally {
     await iterator.return?.();
+    if (ctx.accounting?.price) res.addTrailers(costHeaders(ctx));
     res.end();
   }
 }
