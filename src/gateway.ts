@@ -28,6 +28,8 @@ export interface Gateway {
   reloader: ConfigReloader;
   config: GatewayConfig;
   access: AccessControl;
+  /** The request log's writer (src/telemetry/request-log). */
+  requestLog: RequestLogWriter;
   /** Endpoints left out because their `requires_env` variables are not set. */
   skipped: { name: string; missing: string[] }[];
   log: Logger;
@@ -60,6 +62,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     reloader,
     config,
     access,
+    requestLog,
     skipped: loaded.skipped ?? [],
     log,
     async close() {

@@ -9,7 +9,7 @@ import { badRequest } from '../../core/errors.js';
 import type { RequestContext } from '../../core/context.js';
 import type { GatewayState } from '../../core/runtime.js';
 import type { Database } from '../../store/tables.js';
-import { logRows, usageBuckets, type Grouping, type LogFilter } from '../../telemetry/request-log/query.js';
+import { LOG_COLUMNS, logRows, USAGE_COLUMNS, usageBuckets, type Grouping, type LogFilter } from '../../telemetry/request-log/query.js';
 import type { RequestLogWriter } from '../../telemetry/request-log/writer.js';
 import { beginRequest, gatewayHeaders, sendError, sendJson } from '../http.js';
 import { adminActor } from './auth.js';
@@ -69,7 +69,7 @@ export function registerUsageAdmin(app: FastifyInstance, state: GatewayState, db
     const grouping = (query.group_by ?? 'day') as Grouping;
     if (!GROUPINGS.includes(grouping)) throw badRequest('group_by must be hour, day or total', 'group_by');
     const [data, [totals]] = await Promise.all([usageBuckets(db, filter, grouping), usageBuckets(db, filter, 'total')]);
-    if (format === 'csv') return sendCsv(reply, ctx, 'usage', toCsv(data));
+    if (format === 'csv') return sendCsv(reply, ctx, 'usage', toCsv(data, USAGE_COLUMNS));
     sendJson(reply, ctx, { object: 'usage', group_by: grouping, filter, data, totals: totals ?? emptyTotals() });
   }));
 
@@ -81,7 +81,7 @@ export function registerUsageAdmin(app: FastifyInstance, state: GatewayState, db
     const status = query.status === undefined ? undefined : Number(query.status);
     if (status !== undefined && !Number.isInteger(status)) throw badRequest('status must be an HTTP status code', 'status');
     const rows = await logRows(db, { ...filter, status, before: timeParam(query, 'before') }, limit);
-    if (format === 'csv') return sendCsv(reply, ctx, 'requests', toCsv(rows));
+    if (format === 'csv') return sendCsv(reply, ctx, 'requests', toCsv(rows, LOG_COLUMNS));
     const last = rows.at(-1);
     sendJson(reply, ctx, { object: 'list', data: rows, next_before: rows.length === limit && last ? last.at : null });
   }));

@@ -31,6 +31,17 @@ export interface UsageBucket {
   p95_latency_ms: number | null;
 }
 
+export const USAGE_COLUMNS: readonly (keyof UsageBucket)[] = [
+  'period', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'estimated_requests', 'cost_usd', 'p50_latency_ms', 'p95_latency_ms',
+];
+
+/** Every column of the request log, in table order (CSV headers even when no row matches). */
+export const LOG_COLUMNS: readonly (keyof RequestLogRow)[] = [
+  'id', 'at', 'key_id', 'key_name', 'team', 'end_user', 'endpoint', 'route', 'variant', 'provider', 'model', 'method', 'path', 'status', 'error', 'stream',
+  'attempts', 'fallbacks', 'latency_ms', 'ttft_ms', 'overhead_ms', 'upstream_ms', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'usage_estimated',
+  'cost_usd', 'cache_status', 'session_id', 'prompt_version', 'trace_id', 'request_body', 'response_body',
+];
+
 type Query<O> = SelectQueryBuilder<Database, 'request_log', O>;
 
 function filtered<O>(query: Query<O>, f: LogFilter): Query<O> {
