@@ -68,7 +68,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       reloader.close();
       state.close();
-      await app.close();
+      // Connections of requests still in flight go idle only once they are answered; close()
+      // closes the idle ones just once, so keep closing them or keep-alive clients hold it open.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      await app.close().finally(() => clearInterval(sweep));
       // After the server has finished its requests, so every one of them is written.
       await requestLog.close();
       await access.close();
