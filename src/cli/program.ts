@@ -7,6 +7,7 @@ import { addDb } from './db.js';
 import { diffSources, type DiffFormat } from './diff.js';
 import { addKeys } from './keys.js';
 import { serve } from './serve.js';
+import { addUsage } from './usage.js';
 import { renderReports, validateFiles, type ReportFormat } from './validate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   addDiff(program);
   addKeys(program);
   addDb(program);
+  addUsage(program);
   return program;
 }
 
