@@ -131,3 +131,29 @@ describe('no usage reported: counted with the tokenizer, marked estimated', () =
     expect(row).toMatchObject({ prompt_tokens: cl100k.countTokens(PROMPT), completion_tokens: cl100k.countTokens(FAKE_REPLY), usage_estimated: 1 });
   });
 });
+
+describe('/metrics', () => {
+  /** The sum of the samples of `name` whose labels include `labels`. */
+  const sample = (text: string, name: string, labels: Record<string, string>) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+
+  it('counts cost by endpoint, provider and model, and cached and estimated tokens apart', async () => {
+    const before = await (await fetch(`${gw.url}/metrics`)).text();
+    fake.next({ cachedTokens: 4 }, { noUsage: true });
+    const reported = await postJson(chatUrl(), chatBody('tabled', {}, PROMPT));
+    const estimated = await postJson(chatUrl(), chatBody('tabled', {}, PROMPT));
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const delta = (name: string, labels: Record<string, string>) => sample(text, name, labels) - sample(before, name, labels);
+
+    const labels = { endpoint: 'tabled', provider: 'openai', model: 'house-model-v2' };
+    expect(delta('gatehouse_cost_usd_total', labels)).toBeCloseTo(cost(reported) + cost(estimated), 12);
+    expect(delta('gatehouse_tokens_total', { ...labels, type: 'cached', estimated: 'false' })).toBe(4);
+    expect(delta('gatehouse_tokens_total', { ...labels, type: 'prompt', estimated: 'false' })).toBe(10);
+    expect(delta('gatehouse_tokens_total', { ...labels, type: 'completion', estimated: 'true' })).toBe(countTokens(FAKE_REPLY));
+    expect(text).toMatch(/^gatehouse_request_log_queue_depth \d+$/m);
+    expect(text).toMatch(/^gatehouse_request_log_dropped_total 0$/m);
+  });
+});
