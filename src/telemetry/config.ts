@@ -20,7 +20,7 @@ export const RequestLogSchema = z
     enabled: z.boolean().default(true).meta({ description: 'Record every request in the request_log table (the source of /admin/usage, /admin/logs and `gatehouse usage`). Default true.' }),
     retention_days: z.int().min(1).default(30).meta({ description: 'Rows older than this many days are deleted (checked hourly). Default 30.' }),
     batch_size: z.int().min(1).max(1000).default(500).meta({ description: 'Rows written per insert; a full batch is written at once. Default 500.' }),
-    flush_interval: duration('Longest wait before queued rows are written. Default 1s.', { positive: true }).prefault('1s'),
+    flush_interval: duration('Longest wait before queued rows are written. Default 1s; takes effect on restart.', { positive: true }).prefault('1s'),
     queue_size: z.int().min(1).default(50_000).meta({
       description:
         'Rows held in memory waiting to be written. When the database cannot keep up and the queue is full, new rows are dropped and counted in gatehouse_request_log_dropped_total. Default 50000.',
