@@ -23,7 +23,7 @@ describe('gatehouse keys and db on SQLite', () => {
     writeFileSync(config, accessConfig(`storage: { database: "${database}" }\n`));
 
     const migrated = await runCli(['db', 'migrate', '--config', config]);
-    expect(migrated.stdout).toMatch(/SQLite file .*gatehouse\.db: schema up to date \(applied 0001_identity\)/);
+    expect(migrated.stdout).toMatch(/SQLite file .*gatehouse\.db: schema up to date \(applied 0001_identity, 0002_request_log\)/);
 
     const created = await runCli(['keys', 'create', '--config', config, '--name', 'cli-key', '--team', 'ops', '--expires', '30d', '--tag', 'ci', '--metadata', 'owner=me']);
     expect(created.code, created.stderr).toBe(0);
