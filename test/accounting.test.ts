@@ -5,6 +5,7 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_REPLY, openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from './fakes/openai-upstream.js';
+import { eventually } from './helpers/cli.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { chatBody, postJson } from './helpers/http.js';
 import { postRaw, ssePayloads } from './helpers/trailers.js';
@@ -155,5 +156,27 @@ describe('/metrics', () => {
     expect(delta('gatehouse_tokens_total', { ...labels, type: 'completion', estimated: 'true' })).toBe(countTokens(FAKE_REPLY));
     expect(text).toMatch(/^gatehouse_request_log_queue_depth \d+$/m);
     expect(text).toMatch(/^gatehouse_request_log_dropped_total 0$/m);
+  });
+});
+
+describe('budgets', () => {
+  it('book the same cost the header reports, from the built-in price', async () => {
+    const budgeted = await startGateway(
+      JSON.stringify({ auth: { admin_key: ADMIN }, endpoints: [openaiEndpoint(fake, 'mini', 'llm/v1/chat', 'gpt-4o-mini', { config: { openai_api_key: 'sk-fake' } })] }),
+    );
+    try {
+      const admin = (method: string, path: string, body?: unknown) =>
+        fetch(`${budgeted.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) }).then((r) => r.json());
+      const key = await admin('POST', '/admin/keys', { name: 'spender', budgets: [{ usd: 10, period: 'daily' }] });
+      const res = await postJson(`${budgeted.url}/v1/chat/completions`, chatBody('mini', {}, PROMPT), { headers: { authorization: `Bearer ${key.secret}` } });
+      expect(res.status).toBe(200);
+      await res.text();
+      // Booked when the response has closed, which may be a moment after the client has the body.
+      const spent = await eventually(async () => (await admin('GET', `/admin/keys/${key.id}/spend`)).budgets[0].spent_usd || undefined, 'the spend booked');
+      expect(spent).toBeCloseTo(cost(res), 12);
+      expect(cost(res)).toBeGreaterThan(0);
+    } finally {
+      await budgeted.close();
+    }
   });
 });
