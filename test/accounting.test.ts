@@ -42,9 +42,13 @@ beforeEach(() => fake.reset());
 const chatUrl = () => `${gw.url}/v1/chat/completions`;
 const cost = (res: Response) => Number(res.headers.get('x-gatehouse-cost-usd'));
 
-async function logRow(id: string | null): Promise<Record<string, any>> {
+async function logRows(): Promise<Record<string, any>[]> {
   const res = await fetch(`${gw.url}/admin/logs?limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  const row = ((await res.json()).data as Record<string, any>[]).find((r) => r.id === id);
+  return (await res.json()).data;
+}
+
+async function logRow(id: string | null): Promise<Record<string, any>> {
+  const row = (await logRows()).find((r) => r.id === id);
   if (!row) throw new Error(`no log row for ${id}`);
   return row;
 }
@@ -123,6 +127,21 @@ describe('no usage reported: counted with the tokenizer, marked estimated', () =
     expect(row).toMatchObject({ prompt_tokens: prompt, completion_tokens: completion, usage_estimated: 1, stream: 1 });
   });
 
+  it('a stream the client leaves is accounted for what was generated, then logged as 499', async () => {
+    fake.next({ eventDelayMs: 300 });
+    const controller = new AbortController();
+    const res = await postJson(chatUrl(), chatBody('mini', { stream: true }, PROMPT), { signal: controller.signal });
+    const id = res.headers.get('x-gatehouse-request-id');
+    const reader = res.body!.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain('data: ');
+    controller.abort();
+    const row = await eventually(async () => (await logRows()).find((r) => r.id === id), 'the row of the abandoned stream');
+    expect(row).toMatchObject({ status: 499, usage_estimated: 1, prompt_tokens: chatPromptTokens(PROMPT) });
+    expect(row.completion_tokens).toBeLessThan(countTokens(FAKE_REPLY));
+    expect(row.cost_usd).toBeGreaterThan(0);
+  });
+
   it('completions, counted with the older encoding of gpt-3.5', async () => {
     fake.next({ noUsage: true });
     const res = await postJson(`${gw.url}/v1/completions`, { model: 'instruct', prompt: PROMPT });
@@ -166,7 +185,7 @@ describe('budgets', () => {
     );
     try {
       const admin = (method: string, path: string, body?: unknown) =>
-        fetch(`${budgeted.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) }).then((r) => r.json());
+        fetch(`${budgeted.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json());
       const key = await admin('POST', '/admin/keys', { name: 'spender', budgets: [{ usd: 10, period: 'daily' }] });
       const res = await postJson(`${budgeted.url}/v1/chat/completions`, chatBody('mini', {}, PROMPT), { headers: { authorization: `Bearer ${key.secret}` } });
       expect(res.status).toBe(200);

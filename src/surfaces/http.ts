@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestContext } from '../core/context.js';
+import { streamAccounted } from '../telemetry/accounting.js';
 import { COST_HEADER, costHeaders } from '../telemetry/cost-headers.js';
 import { requestFinished, requestStarted } from '../telemetry/metrics.js';
 import { notifyObservers } from '../telemetry/observers.js';
@@ -31,14 +32,21 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   res.once('close', () => {
     const aborted = !res.writableFinished;
     if (aborted) ctx.controller.abort();
+    // A stream the client left is accounted once its upstream call has wound down (what was
+    // generated was charged); budgets, metrics and the log wait for that.
+    const accounting = aborted ? streamAccounted(ctx) : undefined;
+    if (accounting) void accounting.then(finished);
+    else finished();
+  });
+  const finished = () => {
     ctx.access?.finish(ctx);
-    const status = aborted ? 499 : res.statusCode;
+    const status = res.writableFinished ? res.statusCode : 499;
     requestFinished(ctx, status);
     const path = request.routeOptions.url ?? request.url.split('?')[0];
     accessLog(log, request, path, status, ctx);
     const observers = request.server.gatehouseObservers;
     if (observers.length > 0) notifyObservers(observers, { ctx, status, method: request.method, path }, (err) => log.error({ err }, 'request observer failed'));
-  });
+  };
   return ctx;
 }
 

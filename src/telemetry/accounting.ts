@@ -72,6 +72,8 @@ export function logAnswer(ctx: RequestContext, req: AccountedRequest, upstream: 
 export async function* accountStream<T extends Chunk>(ctx: RequestContext, req: AccountedRequest, source: AsyncIterable<T>, output: OutputPlan | undefined): AsyncGenerator<T> {
   const generated: string[] = [];
   ctx.endUser = endUserOf(req);
+  let accounted!: () => void;
+  pending.set(ctx, new Promise<void>((resolve) => (accounted = resolve)));
   try {
     for await (const chunk of source) {
       for (const text of answerTexts(chunk.choices)) generated.push(text);
@@ -85,5 +87,18 @@ export async function* accountStream<T extends Chunk>(ctx: RequestContext, req: 
     if (!reported(ctx.usage)) ctx.usage = await estimate(ctx, req, generated);
     if (ctx.costUsd === undefined) price(ctx);
     if (ctx.accounting?.logBodies) captureStreamBodies(ctx, req, generated, output);
+    accounted();
   }
+}
+
+/** Streams being accounted, so a request the client left can wait for its usage before it is booked. */
+const pending = new WeakMap<RequestContext, Promise<void>>();
+/** The longest wait for that: an upstream that ignores the abort must not hold the request's bookkeeping. */
+const ACCOUNTING_WAIT_MS = 5_000;
+
+/** Resolves once the request's stream has been accounted (at most ACCOUNTING_WAIT_MS); undefined when it has no stream. */
+export function streamAccounted(ctx: RequestContext): Promise<void> | undefined {
+  const accounting = pending.get(ctx);
+  if (!accounting) return undefined;
+  return Promise.race([accounting, new Promise<void>((resolve) => setTimeout(resolve, ACCOUNTING_WAIT_MS).unref())]);
 }
