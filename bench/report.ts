@@ -50,6 +50,8 @@ export interface Comparison {
   throughputRatioGatehouseToFloor: number | null;
   /** Keyed+limited Gatehouse over open Gatehouse: the cost of access control (goal: within 10%). */
   throughputRatioKeyedToOpen: number | null;
+  /** Gatehouse (request log and metrics on, the default) over the same with the request log off. */
+  throughputRatioLoggedToUnlogged: number | null;
   /** Portkey's CPU time per request over Gatehouse's: efficiency, less sensitive to other load. */
   cpuPerRequestRatioPortkeyToGatehouse: number | null;
   /** Gatehouse's added latency minus the bare proxy's: the part that is Gatehouse's own work. */
@@ -109,6 +111,7 @@ export function compare(targets: TargetResult[]): Comparison {
   const gatehouse = byId.get('gatehouse');
   const portkey = byId.get('portkey');
   const keyed = byId.get('gatehouse-keyed');
+  const unlogged = byId.get('gatehouse-unlogged');
   const added: Comparison['added'] = {};
   for (const target of [floor, gatehouse, keyed, portkey]) {
     if (!target) continue;
@@ -135,8 +138,10 @@ export function compare(targets: TargetResult[]): Comparison {
   const anthropicP50 = gatehouseAnthropicTtft?.p50Ms ?? null;
   const keyedToOpen = ratio(keyed?.chat, gatehouse?.chat);
   const guardrailsP50 = gatehouse?.guardrails?.pairs ? gatehouse.guardrails.addedMs.p50 : null;
+  const loggedToUnlogged = ratio(gatehouse?.chat, unlogged?.chat);
   return {
     throughputRatioKeyedToOpen: keyedToOpen,
+    throughputRatioLoggedToUnlogged: loggedToUnlogged,
     throughputRatioGatehouseToPortkey,
     throughputRatioGatehouseToDirect: ratio(gatehouse?.chat, direct?.chat),
     throughputRatioGatehouseToFloor: ratio(gatehouse?.chat, floor?.chat),
@@ -159,6 +164,12 @@ export function compare(targets: TargetResult[]): Comparison {
         target: '>= 0.9',
         value: keyedToOpen,
         met: keyedToOpen === null ? null : keyedToOpen >= 0.9,
+      },
+      {
+        name: 'Gatehouse throughput with the request log / without it',
+        target: '>= 0.9',
+        value: loggedToUnlogged,
+        met: loggedToUnlogged === null ? null : loggedToUnlogged >= 0.9,
       },
       {
         name: 'Gatehouse throughput / Portkey throughput',

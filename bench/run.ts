@@ -268,7 +268,9 @@ async function main(): Promise<number> {
     { id: 'direct', label: 'direct to mock', version: 'mock', start: async () => directTarget(mock) },
     { id: 'floor', label: 'bare Node proxy', version: '(floor)', start: () => startBareProxy(mock), skip: settings.skipFloor ? 'skipped (BENCH_SKIP_FLOOR=1)' : undefined },
     { id: 'gatehouse', label: 'Gatehouse', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings) },
-    { id: 'gatehouse-keyed', label: 'Gatehouse keyed+limited', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings, true) },
+    { id: 'gatehouse-keyed', label: 'Gatehouse keyed+limited', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings, 'keyed') },
+    // The same as Gatehouse with its request log off: the two show what accounting costs.
+    { id: 'gatehouse-unlogged', label: 'Gatehouse, request log off', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings, 'unlogged') },
     {
       id: 'portkey',
       label: 'Portkey',

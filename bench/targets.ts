@@ -2,7 +2,7 @@
 // against), Gatehouse, and Portkey. Each target knows how to start its process, when it is ready, and
 // how a client addresses it (paths, headers, model names). All listen on, and are called at, 127.0.0.1.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, stopProcess, waitForHttp, waitForReadyLine, type Child } from './procs.js';
@@ -16,7 +16,7 @@ const PROFILES = path.join(SCRATCH, 'profiles');
 /** Client key for direct and Portkey calls; Gatehouse gets it from its config instead. */
 export const UPSTREAM_KEY = 'bench-key';
 
-export type TargetId = 'direct' | 'floor' | 'gatehouse' | 'gatehouse-keyed' | 'portkey';
+export type TargetId = 'direct' | 'floor' | 'gatehouse' | 'gatehouse-keyed' | 'gatehouse-unlogged' | 'portkey';
 
 /** The client key of the keyed target; its hash is in bench/gatehouse.keyed.bench.yaml. */
 const KEYED_CLIENT_KEY = 'ghk_bench-client-key-for-the-keyed-target-000';
@@ -128,9 +128,31 @@ export function packageVersion(file: string): string {
   }
 }
 
-/** Gatehouse open (no keys, no limits), or `keyed`: every request with a key under rate and token limits. */
-export async function startGatehouse(mock: Mock, settings: BenchSettings, keyed = false): Promise<Target> {
-  const id: TargetId = keyed ? 'gatehouse-keyed' : 'gatehouse';
+/** How a Gatehouse target is configured. */
+export type GatehouseVariant = 'open' | 'keyed' | 'unlogged';
+
+const GATEHOUSE_TARGETS: Record<GatehouseVariant, { id: TargetId; label: string }> = {
+  open: { id: 'gatehouse', label: 'Gatehouse' },
+  keyed: { id: 'gatehouse-keyed', label: 'Gatehouse keyed+limited' },
+  unlogged: { id: 'gatehouse-unlogged', label: 'Gatehouse, request log off' },
+};
+
+/** The open config with the request log switched off, written to the scratch directory. */
+function unloggedConfig(): string {
+  const file = path.join(SCRATCH, 'gatehouse.unlogged.bench.yaml');
+  writeFileSync(file, `${readFileSync(path.join(ROOT, 'bench', 'gatehouse.bench.yaml'), 'utf8')}
+request_log: { enabled: false }
+`);
+  return file;
+}
+
+/**
+ * Gatehouse open (no keys, no limits; request log and metrics on, as by default), `keyed`: every
+ * request with a key under rate and token limits, or `unlogged`: open with the request log off.
+ */
+export async function startGatehouse(mock: Mock, settings: BenchSettings, variant: GatehouseVariant = 'open'): Promise<Target> {
+  const { id, label } = GATEHOUSE_TARGETS[variant];
+  const keyed = variant === 'keyed';
   ensureDirs();
   if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/cli/main.js is missing: run `npm run build` first (npm run bench does)');
@@ -144,7 +166,7 @@ export async function startGatehouse(mock: Mock, settings: BenchSettings, keyed 
       path.join(ROOT, 'bin', 'gatehouse.js'),
       'serve',
       '--config',
-      path.join(ROOT, 'bench', keyed ? 'gatehouse.keyed.bench.yaml' : 'gatehouse.bench.yaml'),
+      variant === 'unlogged' ? unloggedConfig() : path.join(ROOT, 'bench', keyed ? 'gatehouse.keyed.bench.yaml' : 'gatehouse.bench.yaml'),
       '--port',
       String(port),
       '--host',
@@ -154,7 +176,8 @@ export async function startGatehouse(mock: Mock, settings: BenchSettings, keyed 
       cwd: ROOT,
       logFile: path.join(LOGS, `${id}.log`),
       // warn: no per-request access log lines; the bench measures the proxy path, not log I/O.
-      // An in-memory database: the bench leaves no files behind (the hot path never reads it anyway).
+      // An in-memory database: the bench leaves no files behind (the hot path never reads it; the
+      // request log writes to it in batches, off the request path).
       env: { ...process.env, NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', BENCH_MOCK_URL: mock.url, BENCH_MOCK_ORIGIN: mock.origin, GATEHOUSE_DATABASE_URL: 'sqlite://:memory:' },
     },
   );
@@ -163,7 +186,7 @@ export async function startGatehouse(mock: Mock, settings: BenchSettings, keyed 
     const startupMs = await waitForHttp(child, `${origin}/health`, 20_000);
     return {
       id,
-      label: keyed ? 'Gatehouse keyed+limited' : 'Gatehouse',
+      label,
       version: packageVersion(path.join(ROOT, 'package.json')),
       origin,
       chatPath: '/v1/chat/completions',

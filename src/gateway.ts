@@ -16,6 +16,8 @@ import { buildServer } from './server.js';
 import { AlertEngine } from './telemetry/alerts/engine.js';
 import { createLogger } from './telemetry/logger.js';
 import { startTracing } from './telemetry/tracing/index.js';
+import { RequestLogWriter } from './telemetry/request-log/writer.js';
+import { registerUsageAdmin } from './surfaces/admin/usage.js';
 
 export interface GatewayOptions {
   configFile: string;
@@ -33,6 +35,8 @@ export interface Gateway {
   rollout: ConfigRollout;
   config: GatewayConfig;
   access: AccessControl;
+  /** The request log's writer (src/telemetry/request-log). */
+  requestLog: RequestLogWriter;
   /** Endpoints left out because their `requires_env` variables are not set. */
   skipped: { name: string; missing: string[] }[];
   log: Logger;
@@ -63,9 +67,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const tracing = await startTracing(config.telemetry.tracing, env, log);
   const alerts = new AlertEngine({ config: () => state.current.config.telemetry.alerts, log, spend: (scope, from) => access.ledger.total(scope, from) });
-  const observers = tracing ? [tracing.observer, alerts.observer] : [alerts.observer];
+  const requestLog = new RequestLogWriter(access.store.db, () => state.current.config.request_log, log);
+  const observers = tracing ? [requestLog.observe, tracing.observer, alerts.observer] : [requestLog.observe, alerts.observer];
   const context = new ContextService(access.store, access.shared, state, log);
   const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, observers, tracing, cache, context });
+  registerUsageAdmin(app, state, access.store.db, requestLog, log);
   const reloader = new ConfigReloader(options.configFile, state, limiters, log, env, cache);
   const rollout = await startRollout({ app, state, reloader, access, log, configFile: options.configFile });
   if (options.watch !== false) reloader.watch();
@@ -76,13 +82,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     rollout,
     config,
     access,
+    requestLog,
     skipped: loaded.skipped ?? [],
     log,
     async close() {
       reloader.close();
       rollout.close();
       state.close();
-      await app.close();
+      // Connections of requests still in flight go idle only once they are answered; close()
+      // closes the idle ones just once, so keep closing them or keep-alive clients hold it open.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      await app.close().finally(() => clearInterval(sweep));
+      // After the server has finished its requests, so every one of them is written.
+      await requestLog.close();
       await alerts.close();
       await tracing?.shutdown();
       // Session turns written behind the responses are saved before the store closes.

@@ -134,7 +134,7 @@ describe('help and version', () => {
 
   it('every command has examples in its help', () => {
     const all = commands(buildProgram());
-    expect(all.map((c) => c.name())).toEqual(['gatehouse', 'serve', 'start', 'validate', 'config', 'schema', 'diff', 'keys', 'create', 'list', 'revoke', 'rotate', 'hash', 'db', 'migrate', 'apply', 'history', 'rollback', 'eval', 'gitlab', 'comment']);
+    expect(all.map((c) => c.name())).toEqual(['gatehouse', 'serve', 'start', 'validate', 'config', 'schema', 'diff', 'keys', 'create', 'list', 'revoke', 'rotate', 'hash', 'db', 'migrate', 'apply', 'history', 'rollback', 'eval', 'gitlab', 'comment', 'usage']);
     for (const command of all) {
       let help = '';
       command.configureOutput({ writeOut: (text) => (help += text) });

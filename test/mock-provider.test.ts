@@ -72,7 +72,10 @@ describe('mock provider answers', () => {
     expect(chunks[chunks.length - 1].choices).toEqual([]);
     expect(usage.completion_tokens).toBe(tokens.length);
     expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
-    expect((await chat('fixed')).usage).toEqual(usage);
+    // The usage chunk also carries the request's cost (the mock is free); the rest equals the non-stream usage.
+    const { cost_usd, ...counted } = usage;
+    expect(cost_usd).toBe(0);
+    expect((await chat('fixed')).usage).toEqual(counted);
   });
 
   it('stops at max_tokens with finish_reason length', async () => {

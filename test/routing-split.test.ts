@@ -116,11 +116,13 @@ describe('LOAD_BALANCE', () => {
     expect(counts.fast).toBeGreaterThan(55);
   });
 
-  it('lowest_cost picks the cheapest priced deployment', async () => {
+  it('lowest_cost picks the cheapest deployment by resolved price (its own, else the pricing table)', async () => {
     const priced = (input: number, output: number) => ({ price: { input_per_million: input, output_per_million: output } });
-    gw = await startGateway(
-      configOf([mockEndpoint('premium', priced(5, 15)), mockEndpoint('budget', priced(0.15, 0.6)), mockEndpoint('unpriced')], [balanced('lowest_cost', [{ name: 'premium' }, { name: 'unpriced' }, { name: 'budget' }])]),
+    // 'tabled' is priced by the config's table; without it, the mock's built-in price (0) would make it the cheapest.
+    const config = JSON.parse(
+      configOf([mockEndpoint('premium', priced(5, 15)), mockEndpoint('budget', priced(0.15, 0.6)), mockEndpoint('tabled')], [balanced('lowest_cost', [{ name: 'premium' }, { name: 'tabled' }, { name: 'budget' }])]),
     );
+    gw = await startGateway(JSON.stringify({ ...config, pricing: { 'mock/mock-tabled': { input_per_million: 1, output_per_million: 1 } } }));
     expect(await tally(20, 4, () => routedChat(gw!.url, 'pool'))).toEqual({ budget: 20 });
   });
 

@@ -69,7 +69,7 @@ export class Admission implements RequestAccess {
   }
 
   finish(ctx: RequestContext): void {
-    const { counters, budgets, prices, log } = this.services;
+    const { counters, budgets, log } = this.services;
     const failed = (err: Error) => log.warn({ err: err.message }, 'access bookkeeping failed');
     // A cache hit spent nothing upstream: its tokens are given back like a failed call's, and no spend is booked.
     const usage = ctx.upstreamUsage;
@@ -80,10 +80,8 @@ export class Admission implements RequestAccess {
       const correction = (usage?.total_tokens ?? 0) - this.estimate;
       if (correction !== 0) for (const check of tokenChecks(this.plan)) counters.adjust(check, correction).catch(failed);
     }
-    if (this.who && usage && ctx.endpoint) {
-      const cost = prices().costUsd({ endpoint: ctx.endpoint, provider: ctx.provider, model: ctx.model }, usage);
-      if (cost !== undefined) budgets.book(this.who, cost);
-    }
+    // The request's cost was priced once by accounting (src/telemetry/accounting.ts); a cache hit has none.
+    if (this.who && ctx.costUsd !== undefined) budgets.book(this.who, ctx.costUsd);
   }
 
   logFields(): Record<string, unknown> | undefined {

@@ -15,7 +15,6 @@ import { MemoryCounters, type Counters } from './counters.js';
 import { CHANGE_CHANNEL, KeyDirectory } from './directory.js';
 import { IdentityGuardrails } from './guardrails.js';
 import { OidcVerifier } from './oidc.js';
-import { ConfigPrices, type PriceBook } from './pricing.js';
 import { RedisCounters } from './redis-counters.js';
 import { AccessRepository } from './repository.js';
 import { SpendLedger } from './spend-ledger.js';
@@ -29,7 +28,6 @@ export interface AccessServices {
   counters: Counters;
   budgets: BudgetGuard;
   oidc: OidcVerifier;
-  prices: () => PriceBook;
   /** The config's per-team and per-key guardrails, compiled for the config in force. */
   guardrails: () => IdentityGuardrails;
   targets: () => Map<string, Target>;
@@ -45,7 +43,6 @@ export class AccessControl {
   readonly repo: AccessRepository;
   readonly ledger: SpendLedger;
   private readonly services: AccessServices;
-  private pricesFor?: { config: GatewayConfig; book: PriceBook };
   private guardrailsFor?: { config: GatewayConfig; rules: IdentityGuardrails };
 
   private constructor(
@@ -61,7 +58,6 @@ export class AccessControl {
       counters: shared ? new RedisCounters(shared.redis, shared.prefix) : new MemoryCounters(),
       budgets: new BudgetGuard(this.ledger, log),
       oidc: new OidcVerifier(),
-      prices: () => this.prices(),
       guardrails: () => this.guardrails(),
       targets: () => this.state.current.targets,
       log,
@@ -117,12 +113,6 @@ export class AccessControl {
     await this.services.counters.close();
     await this.shared?.close();
     await this.store.close();
-  }
-
-  private prices(): PriceBook {
-    const config = this.state.current.config;
-    if (this.pricesFor?.config !== config) this.pricesFor = { config, book: new ConfigPrices(config) };
-    return this.pricesFor.book;
   }
 
   private guardrails(): IdentityGuardrails {

@@ -1,14 +1,15 @@
-// The price of a cached answer, for the saved-USD metric: the same book budgets use (the endpoints'
-// `price` settings, and whatever pricing table is chained into it). Kept to this one function.
-import { ConfigPrices, type PricedCall, type PriceBook } from '../access/pricing.js';
+// The price of a cached answer, for the saved-USD metric: the price accounting gives the endpoint
+// that made it (its `price`, the config's pricing table, or the built-in list).
 import type { GatewayConfig } from '../config/schema.js';
 import type { Usage } from '../core/types.js';
+import { costUsd, resolvePrice, type ModelPrice } from '../telemetry/pricing.js';
 
-const books = new WeakMap<GatewayConfig, PriceBook>();
+const prices = new WeakMap<GatewayConfig, Map<string, ModelPrice | undefined>>();
 
-/** USD the call would have cost upstream, or undefined when no price is known. */
-export function priceOf(config: GatewayConfig, call: PricedCall, usage: Usage): number | undefined {
-  let book = books.get(config);
-  if (!book) books.set(config, (book = new ConfigPrices(config)));
-  return book.costUsd(call, usage);
+/** USD the answer would have cost upstream on `endpoint`, or undefined when no price is known. */
+export function priceOf(config: GatewayConfig, endpoint: string, usage: Usage): number | undefined {
+  let byName = prices.get(config);
+  if (!byName) prices.set(config, (byName = new Map(config.endpoints.map((e) => [e.name, resolvePrice(e, config.pricing)]))));
+  const price = byName.get(endpoint);
+  return price && costUsd(price, usage);
 }

@@ -167,7 +167,7 @@ function serve<R extends Answer>(ctx: RequestContext, policy: CachePolicy, store
   ctx.usage = answer.usage;
   settle(ctx, policy, result, similarity);
   if (answer.usage) {
-    const usd = entry.endpoint ? priceOf(policy.config, { endpoint: entry.endpoint, provider: entry.provider, model: entry.model }, answer.usage) : undefined;
+    const usd = entry.endpoint ? priceOf(policy.config, entry.endpoint, answer.usage) : undefined;
     countSaved(policy.target, answer.usage.total_tokens ?? 0, usd);
   }
   return answer;

@@ -10,6 +10,7 @@ import { addGitlab } from './gitlab.js';
 import { addKeys } from './keys.js';
 import { addRollout } from './rollout.js';
 import { serve } from './serve.js';
+import { addUsage } from './usage.js';
 import { renderReports, validateFiles, type ReportFormat } from './validate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   addRollout(program);
   addEval(program);
   addGitlab(program);
+  addUsage(program);
   return program;
 }
 

@@ -66,7 +66,7 @@ function banner(gateway: Gateway, opts: ServeOptions, host: string): string {
   return [
     `Gatehouse listening on ${url}${everywhere ? ` (all interfaces, ${host})` : ''}`,
     `  config: ${opts.config} (${opts.watch ? 'reloaded when it changes and on SIGHUP' : 'reloaded on SIGHUP'})`,
-    `  data: ${gateway.access.describe().data} (keys, teams, audit log, spend)`,
+    `  data: ${gateway.access.describe().data} (keys, teams, audit log, spend, request log)`,
     `  shared state: ${gateway.access.describe().shared}`,
     `  endpoints (${endpoints.length + model_endpoints.length}):`,
     ...endpoints.map((e) => `    ${e.name}  ${e.endpoint_type}  ${e.model.provider}/${e.model.name}${e.path ? `  also at ${e.path}` : ''}`),

@@ -67,7 +67,7 @@ export const BudgetSchema = z
     downgrade_to: z.string().min(1).optional().meta({ description: 'The cheaper endpoint or route used once the budget is spent (with on_exceeded: downgrade).' }),
   })
   .refine((b) => b.on_exceeded !== 'downgrade' || b.downgrade_to, { message: 'on_exceeded: downgrade needs downgrade_to' })
-  .meta({ description: 'A spend budget in USD. Cost is usage times the endpoint\'s `price`.' });
+  .meta({ description: 'A spend budget in USD. Cost is usage times the price of the endpoint that served (its `price`, the `pricing` table or the built-in list; docs/cost.md).' });
 
 /** Policy fields shared by teams, keys and OIDC rules. */
 const policy = {

@@ -15,6 +15,7 @@ import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema 
 import { modelEndpointSchema, RegistrySettingsSchema } from '../registry/schema.js';
 import { PromptsSchema, routePromptKeys } from './schema-prompts.js';
 import { GitopsSchema } from '../gitops/schema.js';
+import { logBodiesKey, PricingSchema, RequestLogSchema } from '../telemetry/config.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'llm/v1/moderations'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -107,6 +108,7 @@ export const EndpointSchema = z
     guardrails: GuardrailsConfigSchema.optional(),
     cache: CacheSectionSchema.optional(),
     context: TargetContextSchema.optional(),
+    log_bodies: logBodiesKey,
   })
   .meta({ description: 'An endpoint: one named model behind one API type (MLflow AI Gateway schema).' });
 
@@ -179,6 +181,9 @@ export const ConfigSchema = z
       .meta({ description: 'Traces and alerts (see docs/observability.md).' }),
     context: ContextSectionSchema.prefault({}),
     gitops: GitopsSchema.prefault({}),
+    // Accounting (src/telemetry/config.ts).
+    pricing: PricingSchema,
+    request_log: RequestLogSchema.prefault({}),
   })
   .meta({ title: 'Gatehouse configuration', description: 'Gatehouse gateway configuration (a superset of the MLflow AI Gateway config).' });
 

@@ -7,6 +7,7 @@ import type { RequestAccess } from '../access/admission.js';
 import type { Identity } from '../access/identity.js';
 import type { RequestTrace } from '../telemetry/tracing/types.js';
 import type { ContextRun } from '../context/run.js';
+import type { EndpointAccounting } from '../telemetry/pricing.js';
 import type { Usage } from './types.js';
 
 /** What the rest of the pipeline may know of the caller: not its policies. */
@@ -47,6 +48,12 @@ export class RequestContext {
   access?: RequestAccess;
   /** The caller, once access control has identified it (absent for anonymous callers): routing conditions read it. */
   identity?: Caller;
+  /** The serving endpoint's price and body-logging switch (set by routing with `endpoint`). */
+  accounting?: EndpointAccounting;
+  /** Prompt and response as recorded in the request log, when the endpoint logs bodies (JSON text). */
+  loggedBodies?: { request?: string; response?: string };
+  /** The end user the request names (OpenAI's `user` field), for the request log. */
+  endUser?: string;
   /** USD the request cost (priced from its usage); absent when no price is known. */
   costUsd?: number;
   /** The usage was counted by the gateway's tokenizer, not reported by the provider. */

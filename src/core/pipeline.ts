@@ -13,6 +13,7 @@ import { noteAssembled, rememberAnswer, rememberStream } from '../context/answer
 import { registryModelOnLlmApi } from '../registry/errors.js';
 import { guardChatResponse, guardChatStream, guardCompletionResponse, guardCompletionStream, inputStage } from '../guardrails/stage/index.js';
 import type { EndpointRuntime, Runtime, Target } from './runtime.js';
+import { accountAnswer, accountStream, logAnswer } from '../telemetry/accounting.js';
 import type {
   ChatChunk,
   ChatRequest,
@@ -157,32 +158,45 @@ async function checkChatInput(ctx: RequestContext, target: Target, req: ChatRequ
 
 export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
   const checked = await checkChatInput(ctx, target, req);
-  const call = () => dispatch(ctx, checked.target, checked.request, CHAT);
+  const call = async () => {
+    const res = await dispatch(ctx, checked.target, checked.request, CHAT);
+    await accountAnswer(ctx, checked.request, res.usage, res);
+    return res;
+  };
+  // A cache hit is not accounted: it cost nothing upstream (the cache sets the usage the client sees).
   const res = target.cache ? await cachedAnswer(ctx, target.cache, 'chat', checked, call) : await call();
-  ctx.usage = res.usage;
-  return rememberAnswer(ctx, checked.output ? await guardChatResponse(ctx, checked.output, res) : res);
+  const answer = checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
+  logAnswer(ctx, checked.request, res, answer, checked.output);
+  return rememberAnswer(ctx, answer);
 }
 
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   ctx.stream = true;
   const checked = await checkChatInput(ctx, target, req);
-  const call = async () => timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req));
+  const call = async () =>
+    accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req)), checked.output);
   const stream = target.cache ? await cachedStream(ctx, target.cache, 'chat', checked, CHAT_SHAPE, wantsUsage(req), call) : await call();
   return rememberStream(ctx, checked.output ? guardChatStream(ctx, checked.output, stream) : stream);
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
-  const call = () => dispatch(ctx, checked.target, checked.request, COMPLETIONS);
+  const call = async () => {
+    const res = await dispatch(ctx, checked.target, checked.request, COMPLETIONS);
+    await accountAnswer(ctx, checked.request, res.usage, res);
+    return res;
+  };
   const res = target.cache ? await cachedAnswer(ctx, target.cache, 'completion', checked, call) : await call();
-  ctx.usage = res.usage;
-  return checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
+  const answer = checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
+  logAnswer(ctx, checked.request, res, answer, checked.output);
+  return answer;
 }
 
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
   ctx.stream = true;
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
-  const call = async () => timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req));
+  const call = async () =>
+    accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req)), checked.output);
   const stream = target.cache ? await cachedStream(ctx, target.cache, 'completion', checked, COMPLETION_SHAPE, wantsUsage(req), call) : await call();
   return checked.output ? guardCompletionStream(ctx, checked.output, stream) : stream;
 }
@@ -192,7 +206,8 @@ export async function embeddings(ctx: RequestContext, target: Target, req: Embed
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'embeddings', request: req });
   const res = await dispatch(ctx, checked.target, checked.request, EMBEDDINGS);
   if (req.encoding_format === 'base64') encodeBase64(res);
-  ctx.usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage?.total_tokens ?? 0 };
+  await accountAnswer(ctx, checked.request, res.usage && { prompt_tokens: res.usage.prompt_tokens ?? 0, completion_tokens: 0, total_tokens: res.usage.total_tokens ?? 0 });
+  logAnswer(ctx, checked.request, { model: res.model, usage: res.usage, vectors: res.data.length }, undefined, undefined);
   return res;
 }
 

@@ -18,6 +18,7 @@ import { LiveState } from '../routing/live.js';
 import type { StickySpec } from '../routing/sticky.js';
 import { previewChoice, type RouteDestination } from '../routing/strategy.js';
 import { buildModelEndpoints, type ModelEndpoints } from '../registry/endpoints.js';
+import { endpointAccounting, type EndpointAccounting } from '../telemetry/pricing.js';
 
 export interface EndpointRuntime {
   kind: 'endpoint';
@@ -43,6 +44,8 @@ export interface EndpointRuntime {
   cache?: CachePolicy;
   /** Context-window management of requests that name this endpoint; absent when it has none. */
   context?: ContextPolicy;
+  /** Its price and whether its bodies are logged, resolved with the config. */
+  accounting: EndpointAccounting;
 }
 
 export interface RouteRuntime {
@@ -91,7 +94,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   for (const endpoint of config.endpoints) {
     const limiter = endpoint.limit ? limiters.get(endpoint.name, endpoint.limit) : undefined;
     if (limiter) inUse.add(limiter);
-    const runtime = buildEndpoint(endpoint, limiter);
+    const runtime = buildEndpoint(endpoint, limiter, config);
     targets.set(endpoint.name, runtime);
     if (endpoint.path) paths.set(endpoint.path, runtime);
   }
@@ -126,7 +129,7 @@ export function buildRuntime(config: GatewayConfig, source: string, limiters: Li
   return { config, targets, paths, models, prompts, loadedAt: new Date(), source };
 }
 
-function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined): EndpointRuntime {
+function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefined, config: GatewayConfig): EndpointRuntime {
   const provider = findProvider(endpoint.model.provider);
   if (!provider) throw new Error(`unknown provider ${endpoint.model.provider}`); // validated already
   const runtime: EndpointRuntime = {
@@ -143,6 +146,7 @@ function buildEndpoint(endpoint: EndpointConfig, limiter: WindowLimiter | undefi
     live: new LiveState(endpoint.name, endpoint.circuit_breaker),
     liveKey: JSON.stringify(endpoint),
     guarded: Boolean(endpoint.retry || endpoint.timeouts || endpoint.circuit_breaker || endpoint.health_check || endpoint.capacity),
+    accounting: endpointAccounting(endpoint, config),
   };
   if (endpoint.health_check) runtime.healthChecker = new HealthChecker(runtime.live, runtime, endpoint.health_check);
   return runtime;

@@ -46,6 +46,10 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Of prompt_tokens, those read from the provider's prompt cache (billed at the cached-input price). */
+  prompt_tokens_details?: { cached_tokens?: number; [key: string]: unknown };
+  /** Of prompt_tokens, those written to the provider's prompt cache (Anthropic, Bedrock: billed above the input price). */
+  cache_creation_input_tokens?: number;
   [key: string]: unknown;
 }
 

@@ -5,10 +5,10 @@ import type { BalanceStrategy } from './config.js';
 import type { RequestFacts } from './request-facts.js';
 import type { RouteDestination } from './strategy.js';
 
-/** What one endpoint costs per million tokens. Today from the endpoint's `price`; a pricing table can supply it instead. */
+/** What one endpoint costs per million tokens: its resolved price (its `price`, the `pricing` table or the built-in list). */
 export type PriceLookup = (destination: RouteDestination) => { input_per_million: number; output_per_million: number } | undefined;
 
-const configuredPrice: PriceLookup = (d) => (d.target.kind === 'endpoint' ? d.target.config.price : undefined);
+const configuredPrice: PriceLookup = (d) => (d.target.kind === 'endpoint' ? d.target.accounting.price : undefined);
 
 export class Balancer {
   /** Smooth weighted round-robin state (nginx's algorithm), one number per destination, by position. */

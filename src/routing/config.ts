@@ -82,8 +82,13 @@ export const PriceSchema = z
   .strictObject({
     input_per_million: z.number().min(0).meta({ description: 'USD per million prompt tokens.' }),
     output_per_million: z.number().min(0).default(0).meta({ description: 'USD per million completion tokens.' }),
+    cached_input_per_million: z.number().min(0).optional().meta({ description: "USD per million prompt tokens read from the provider's prompt cache. Default: input_per_million." }),
+    cache_write_per_million: z.number().min(0).optional().meta({ description: "USD per million prompt tokens written to the provider's prompt cache (Anthropic, Bedrock). Default: input_per_million." }),
   })
-  .meta({ description: 'What this endpoint costs: budgets charge usage at this price, and LOAD_BALANCE with balance: lowest_cost prefers the cheapest.' });
+  .meta({
+    description:
+      'What this endpoint costs, overriding the `pricing` table and the built-in prices: requests are charged (budgets, x-gatehouse-cost-usd, the request log) at this price, and LOAD_BALANCE with balance: lowest_cost prefers the cheapest.',
+  });
 export type Price = z.infer<typeof PriceSchema>;
 
 const CapacitySchema = z

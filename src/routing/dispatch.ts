@@ -36,6 +36,7 @@ function enter(ctx: RequestContext, endpoint: EndpointRuntime): void {
   ctx.endpoint = endpoint.name;
   ctx.provider = endpoint.provider;
   ctx.model = endpoint.model;
+  ctx.accounting = endpoint.accounting;
 }
 
 class Dispatch<R extends RoutedRequest, T> {

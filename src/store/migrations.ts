@@ -1,6 +1,7 @@
 // Versioned schema migrations, applied in order on start and by `gatehouse db migrate`. A released
 // migration never changes; a schema change is a new entry.
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { requestLogMigration } from '../telemetry/request-log/migration.js';
 import type { Database } from './tables.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -103,6 +104,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_request_log': requestLogMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

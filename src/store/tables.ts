@@ -97,6 +97,48 @@ export interface ConfigVersionRow {
   identity: string;
 }
 
+export interface RequestLogRow {
+  /** The request id (x-gatehouse-request-id). */
+  id: string;
+  /** When the request began, ISO 8601 UTC with milliseconds (so text order is time order). */
+  at: string;
+  /** The caller: key id, or "issuer#subject" for OIDC tokens; null for anonymous callers. */
+  key_id: string | null;
+  key_name: string | null;
+  team: string | null;
+  end_user: string | null;
+  endpoint: string | null;
+  route: string | null;
+  variant: string | null;
+  provider: string | null;
+  model: string | null;
+  method: string;
+  path: string;
+  status: number;
+  /** The error code (e.g. rate_limit_exceeded, upstream_error); null on success. */
+  error: string | null;
+  stream: number;
+  attempts: number;
+  fallbacks: number;
+  latency_ms: number;
+  ttft_ms: number | null;
+  overhead_ms: number;
+  upstream_ms: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cached_tokens: number | null;
+  /** 1 when the gateway counted the tokens (the provider reported none). */
+  usage_estimated: number;
+  cost_usd: number | null;
+  cache_status: string | null;
+  session_id: string | null;
+  prompt_version: string | null;
+  trace_id: string | null;
+  /** Only on endpoints with log_bodies: the request as sent upstream (after redaction) and the answer, JSON. */
+  request_body: string | null;
+  response_body: string | null;
+}
+
 export interface Database {
   teams: TeamRow;
   api_keys: KeyRow;
@@ -106,4 +148,5 @@ export interface Database {
   context_sessions: SessionRow;
   feedback: FeedbackRow;
   config_versions: ConfigVersionRow;
+  request_log: RequestLogRow;
 }

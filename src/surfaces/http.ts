@@ -3,6 +3,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RequestContext } from '../core/context.js';
+import { streamAccounted } from '../telemetry/accounting.js';
+import { COST_HEADER, costHeaders } from '../telemetry/cost-headers.js';
 import { requestFinished, requestStarted } from '../telemetry/metrics.js';
 import { notifyObservers } from '../telemetry/observers.js';
 import { asGatewayError, type GatewayError } from '../core/errors.js';
@@ -31,14 +33,21 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   res.once('close', () => {
     const aborted = !res.writableFinished;
     if (aborted) ctx.controller.abort();
+    // A stream the client left is accounted once its upstream call has wound down (what was
+    // generated was charged); budgets, metrics and the log wait for that.
+    const accounting = aborted ? streamAccounted(ctx) : undefined;
+    if (accounting) void accounting.then(finished);
+    else finished();
+  });
+  const finished = () => {
     ctx.access?.finish(ctx);
-    const status = aborted ? 499 : res.statusCode;
+    const status = res.writableFinished ? res.statusCode : 499;
     requestFinished(ctx, status);
     const path = request.routeOptions.url ?? request.url.split('?')[0];
     accessLog(log, request, path, status, ctx);
     const observers = request.server.gatehouseObservers;
     if (observers.length > 0) notifyObservers(observers, { ctx, status, method: request.method, path }, (err) => log.error({ err }, 'request observer failed'));
-  });
+  };
   return ctx;
 }
 
@@ -56,6 +65,7 @@ export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
   if (ctx.variant) headers['x-gatehouse-variant'] = ctx.variant;
   if (ctx.promptVersion) headers['x-gatehouse-prompt'] = ctx.promptVersion;
   if (ctx.droppedParams) headers['x-gatehouse-dropped-params'] = ctx.droppedParams.join(',');
+  Object.assign(headers, costHeaders(ctx));
   return ctx.exposedHeaders ? { ...ctx.exposedHeaders, ...headers } : headers;
 }
 
@@ -111,6 +121,8 @@ export async function sendSse<T>(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
     ...gatewayHeaders(ctx),
+    // The cost is known once the stream has ended: it follows as a trailer (see docs/cost.md).
+    ...(ctx.accounting?.price ? { trailer: COST_HEADER } : undefined),
   });
   // Events that are ready together (one upstream read often carries several, e.g. the role chunk
   // and the first token) leave in one packet: writes are corked until the current tick's work is done.
@@ -144,6 +156,7 @@ export async function sendSse<T>(
     if (!ctx.signal.aborted) write(`${name}data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
   } finally {
     await iterator.return?.();
+    if (ctx.accounting?.price) res.addTrailers(costHeaders(ctx));
     res.end();
   }
 }

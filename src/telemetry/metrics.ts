@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RequestContext } from '../core/context.js';
 import { guardrailCounts } from '../guardrails/stage/counters.js';
 import { snapshot } from '../routing/counters.js';
+import { cacheTokens } from './pricing.js';
+import { droppedRows, queueDepth } from './request-log/stats.js';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
@@ -27,9 +29,32 @@ const overhead = secondsHistogram('gatehouse_overhead_seconds', 'Time spent in t
 const ttft = secondsHistogram('gatehouse_time_to_first_token_seconds', 'Streams: time from request to the first chunk sent to the client.', ['endpoint', 'provider']);
 const tokens = new Counter({
   name: 'gatehouse_tokens_total',
-  help: 'Tokens by type (prompt, completion), as the provider reported them.',
-  labelNames: ['endpoint', 'provider', 'model', 'type'] as const,
+  help: 'Tokens by type (prompt, completion; cached: the part of prompt read from the provider\'s prompt cache), and whether the gateway counted them (estimated="true") because the provider reported none.',
+  labelNames: ['endpoint', 'provider', 'model', 'type', 'estimated'] as const,
   registers: [registry],
+});
+const cost = new Counter({
+  name: 'gatehouse_cost_usd_total',
+  help: 'USD spent, priced from each request\'s usage (docs/cost.md); requests without a known price are not counted.',
+  labelNames: ['endpoint', 'provider', 'model'] as const,
+  registers: [registry],
+});
+new Counter({
+  name: 'gatehouse_request_log_dropped_total',
+  help: 'Request-log rows dropped because the write queue was full (the database could not keep up).',
+  registers: [registry],
+  collect() {
+    this.reset();
+    this.inc(droppedRows());
+  },
+});
+new Gauge({
+  name: 'gatehouse_request_log_queue_depth',
+  help: 'Request-log rows waiting to be written.',
+  registers: [registry],
+  collect() {
+    this.set(queueDepth());
+  },
 });
 const inFlight = new Gauge({ name: 'gatehouse_in_flight_requests', help: 'Requests being served now.', registers: [registry] });
 const rateLimited = new Counter({
@@ -90,8 +115,12 @@ export function requestFinished(ctx: RequestContext, status: number): void {
   const usage = ctx.upstreamUsage; // cache hits: counted as saved tokens by the cache, not here
   if (usage) {
     const model = ctx.model ?? '';
-    tokens.inc({ endpoint, provider, model, type: 'prompt' }, usage.prompt_tokens ?? 0);
-    tokens.inc({ endpoint, provider, model, type: 'completion' }, usage.completion_tokens ?? 0);
+    const estimated = String(ctx.usageEstimated === true);
+    tokens.inc({ endpoint, provider, model, type: 'prompt', estimated }, usage.prompt_tokens ?? 0);
+    tokens.inc({ endpoint, provider, model, type: 'completion', estimated }, usage.completion_tokens ?? 0);
+    const cached = cacheTokens(usage).read;
+    if (cached > 0) tokens.inc({ endpoint, provider, model, type: 'cached', estimated }, cached);
+    if (ctx.costUsd !== undefined) cost.inc({ endpoint, provider, model }, ctx.costUsd);
   }
   if (status === 429 && ctx.errorCode === 'rate_limit_exceeded') rateLimited.inc({ endpoint });
 }

@@ -49,6 +49,10 @@ export interface Behaviour {
   ignoreStream?: boolean;
   /** The reply text of chat and completions answers. */
   text?: string;
+  /** Report no usage (as some OpenAI-compatible servers do): none on answers, no usage chunk on streams. */
+  noUsage?: boolean;
+  /** prompt_tokens_details.cached_tokens of chat and completions answers (of prompt_tokens, capped to it). */
+  cachedTokens?: number;
 }
 
 export interface FakeOpenAIOptions {
@@ -239,7 +243,7 @@ function completion(chat: boolean, body: any, b: Behaviour, seq: number): Answer
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: Math.min(b.cachedTokens ?? 0, promptTokens), audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
   const created = Math.floor(Date.now() / 1000);
@@ -249,9 +253,9 @@ function completion(chat: boolean, body: any, b: Behaviour, seq: number): Answer
     const choices = chat
       ? [{ index: 0, message: { role: 'assistant', content: text, refusal: null, annotations: [] }, logprobs: null, finish_reason: gen.finish }]
       : prompts.map((_, index) => ({ index, text, logprobs: null, finish_reason: gen.finish }));
-    return { json: { ...head, object: chat ? 'chat.completion' : 'text_completion', choices, usage } };
+    return { json: { ...head, object: chat ? 'chat.completion' : 'text_completion', choices, ...(b.noUsage ? {} : { usage }) } };
   }
-  const includeUsage = body.stream_options?.include_usage === true;
+  const includeUsage = body.stream_options?.include_usage === true && !b.noUsage;
   const chunk = (choice: Record<string, unknown>) => ({
     ...head,
     object: chat ? 'chat.completion.chunk' : 'text_completion',
