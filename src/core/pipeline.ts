@@ -2,7 +2,8 @@
 // guardrails, account. Surfaces parse their wire format into canonical requests and hand them here;
 // they render what comes back.
 import { cachedAnswer, cachedStream } from '../cache/stage.js';
-import { CHAT_SHAPE, COMPLETION_SHAPE } from '../cache/replay.js';
+import { CHAT_SHAPE, COMPLETION_SHAPE, type AnswerShape } from '../cache/replay.js';
+import type { CachedKind } from '../cache/key.js';
 import type { CallOptions, ProviderClient } from '../providers/types.js';
 import { chatChunkToCompletion, chatToCompletion, completionToChat, mergeCompletions } from './completions-via-chat.js';
 import type { RequestContext } from './context.js';
@@ -11,7 +12,7 @@ import { dispatch, type Operation } from '../routing/dispatch.js';
 import { assembleContext } from '../context/assemble.js';
 import { noteAssembled, rememberAnswer, rememberStream } from '../context/answer.js';
 import { registryModelOnLlmApi } from '../registry/errors.js';
-import { guardChatResponse, guardChatStream, guardCompletionResponse, guardCompletionStream, inputStage } from '../guardrails/stage/index.js';
+import { guardChatResponse, guardChatStream, guardCompletionResponse, guardCompletionStream, inputStage, type OutputPlan } from '../guardrails/stage/index.js';
 import type { EndpointRuntime, Runtime, Target } from './runtime.js';
 import { accountAnswer, accountStream, logAnswer } from '../telemetry/accounting.js';
 import type {
@@ -156,15 +157,48 @@ async function checkChatInput(ctx: RequestContext, target: Target, req: ChatRequ
   return checked;
 }
 
-export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
-  const checked = await checkChatInput(ctx, target, req);
+/** A request that passed admission and the input guardrails, on its way upstream. */
+interface Checked<Q> {
+  target: Target;
+  request: Q;
+}
+
+/**
+ * The upstream's whole answer, accounted, or the cached one (a hit is not accounted: it cost nothing
+ * upstream, and the cache sets the usage the client sees).
+ */
+function answerFor<Q extends ChatRequest | CompletionRequest, R extends ChatResponse | CompletionResponse>(
+  ctx: RequestContext,
+  target: Target,
+  kind: CachedKind,
+  checked: Checked<Q>,
+  operation: Operation<Q, R>,
+): Promise<R> {
   const call = async () => {
-    const res = await dispatch(ctx, checked.target, checked.request, CHAT);
+    const res = await dispatch(ctx, checked.target, checked.request, operation);
     await accountAnswer(ctx, checked.request, res.usage, res);
     return res;
   };
-  // A cache hit is not accounted: it cost nothing upstream (the cache sets the usage the client sees).
-  const res = target.cache ? await cachedAnswer(ctx, target.cache, 'chat', checked, call) : await call();
+  return target.cache ? cachedAnswer(ctx, target.cache, kind, checked, call) : call();
+}
+
+/** The stream version: the upstream's stream, timed and accounted as it passes, or a cached answer replayed. */
+async function streamFor<Q extends ChatRequest | CompletionRequest, R extends ChatResponse | CompletionResponse, C extends ChatChunk | CompletionChunk>(
+  ctx: RequestContext,
+  target: Target,
+  kind: CachedKind,
+  checked: Checked<Q> & { output?: OutputPlan },
+  operation: Operation<Q, AsyncIterable<C>>,
+  shape: AnswerShape<R, C>,
+  includeUsage: boolean,
+): Promise<AsyncIterable<C>> {
+  const call = async () => accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), operation), includeUsage), checked.output);
+  return target.cache ? cachedStream(ctx, target.cache, kind, checked, shape, includeUsage, call) : call();
+}
+
+export async function chat(ctx: RequestContext, target: Target, req: ChatRequest): Promise<ChatResponse> {
+  const checked = await checkChatInput(ctx, target, req);
+  const res = await answerFor(ctx, target, 'chat', checked, CHAT);
   const answer = checked.output ? await guardChatResponse(ctx, checked.output, res) : res;
   logAnswer(ctx, checked.request, res, answer, checked.output);
   return rememberAnswer(ctx, answer);
@@ -173,20 +207,13 @@ export async function chat(ctx: RequestContext, target: Target, req: ChatRequest
 export async function chatStream(ctx: RequestContext, target: Target, req: ChatRequest): Promise<AsyncIterable<ChatChunk>> {
   ctx.stream = true;
   const checked = await checkChatInput(ctx, target, req);
-  const call = async () =>
-    accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), CHAT_STREAM), wantsUsage(req)), checked.output);
-  const stream = target.cache ? await cachedStream(ctx, target.cache, 'chat', checked, CHAT_SHAPE, wantsUsage(req), call) : await call();
+  const stream = await streamFor(ctx, target, 'chat', checked, CHAT_STREAM, CHAT_SHAPE, wantsUsage(req));
   return rememberStream(ctx, checked.output ? guardChatStream(ctx, checked.output, stream) : stream);
 }
 
 export async function completions(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<CompletionResponse> {
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
-  const call = async () => {
-    const res = await dispatch(ctx, checked.target, checked.request, COMPLETIONS);
-    await accountAnswer(ctx, checked.request, res.usage, res);
-    return res;
-  };
-  const res = target.cache ? await cachedAnswer(ctx, target.cache, 'completion', checked, call) : await call();
+  const res = await answerFor(ctx, target, 'completion', checked, COMPLETIONS);
   const answer = checked.output ? await guardCompletionResponse(ctx, checked.output, res) : res;
   logAnswer(ctx, checked.request, res, answer, checked.output);
   return answer;
@@ -195,9 +222,7 @@ export async function completions(ctx: RequestContext, target: Target, req: Comp
 export async function completionsStream(ctx: RequestContext, target: Target, req: CompletionRequest): Promise<AsyncIterable<CompletionChunk>> {
   ctx.stream = true;
   const checked = await inputStage(ctx, await admit(ctx, target, req), { kind: 'completion', request: req });
-  const call = async () =>
-    accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), COMPLETIONS_STREAM), wantsUsage(req)), checked.output);
-  const stream = target.cache ? await cachedStream(ctx, target.cache, 'completion', checked, COMPLETION_SHAPE, wantsUsage(req), call) : await call();
+  const stream = await streamFor(ctx, target, 'completion', checked, COMPLETIONS_STREAM, COMPLETION_SHAPE, wantsUsage(req));
   return checked.output ? guardCompletionStream(ctx, checked.output, stream) : stream;
 }
 
