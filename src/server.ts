@@ -83,7 +83,7 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
     // Config-declared paths change on reload, so they are looked up per request instead of registered as routes.
     const runtime = state.current;
     const target = runtime.paths.get(path);
-    if (target) return serveCustomPath(ctx, target, path, request, reply);
+    if (target) return serveCustomPath(ctx, runtime, target, path, request, reply);
     const model = state.current.models.atPath(path);
     if (model) return serveModelPath(ctx, model, path, request, reply);
     const promptApi = runtime.prompts.apis.get(path);

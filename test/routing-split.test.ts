@@ -61,7 +61,9 @@ describe('TRAFFIC_SPLIT', () => {
       split('by-key', { a: 50, b: 50 }, { sticky: { by: 'api_key' } }),
       split('by-session', { a: 50, b: 50 }, { sticky: { by: 'session' } }),
     ];
-    gw = await startGateway(configOf([mockEndpoint('a'), mockEndpoint('b')], routes));
+    // The session header also opens the session, which callers without a key may use only when enabled.
+    const config = { ...JSON.parse(configOf([mockEndpoint('a'), mockEndpoint('b')], routes)), context: { sessions: { allow_anonymous: true } } };
+    gw = await startGateway(JSON.stringify(config));
     const headersFor: Record<string, (i: number) => Record<string, string>> = {
       'by-header': (i) => ({ 'x-tenant': `tenant-${i}` }),
       'by-key': (i) => ({ authorization: `Bearer sk-test-${i}` }),

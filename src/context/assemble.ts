@@ -11,7 +11,7 @@ import type { ContextPolicy } from './policy.js';
 import { DEFAULT_TEMPLATE, renderContext } from './render.js';
 import { retrieve } from './retriever.js';
 import { ContextRun } from './run.js';
-import { scopeOf } from './scope.js';
+import { sessionScope } from './scope.js';
 import type { SessionData } from './session.js';
 import { summarise, type ChatCall } from './summarise.js';
 import { countMessages, loadCounter, messageText } from './tokens.js';
@@ -19,7 +19,12 @@ import { exchanges, keepLast, truncateOldest, type Fitted } from './window.js';
 
 const isSystem = (m: ChatMessage) => m.role === 'system' || m.role === 'developer';
 
-export async function assembleContext(ctx: RequestContext, target: Target, req: ChatRequest, call: ChatCall): Promise<ChatRequest> {
+/**
+ * `call` is the pipeline's provider call, for the summariser. Without it (counting tokens) the
+ * request is assembled as it would be sent, except that history over the budget is truncated
+ * instead of summarised: counting must not call a model or change the session.
+ */
+export async function assembleContext(ctx: RequestContext, target: Target, req: ChatRequest, call?: ChatCall): Promise<ChatRequest> {
   const policy = target.context;
   if (!ctx.context && !policy) return req;
   const run = (ctx.context ??= new ContextRun(undefined, undefined));
@@ -70,7 +75,7 @@ async function openSession(ctx: RequestContext, run: ContextRun, conversation: C
   if (!service) throw new GatewayError(503, 'Sessions need the gateway\'s storage, which this server was started without', { code: 'sessions_unavailable' });
   const settings = service.settings().sessions;
   const ttlSeconds = run.envelope?.parameters?.ttl_seconds;
-  run.key = { scope: scopeOf(ctx.identity), id };
+  run.key = { scope: sessionScope(ctx.identity, settings.allow_anonymous), id };
   run.newTurns = conversation;
   run.ttlMs = ttlSeconds === undefined ? settings.ttl : Math.min(ttlSeconds * 1000, settings.max_ttl);
   run.maxTurns = settings.max_turns;
@@ -102,7 +107,7 @@ async function fit(
   fixed: ChatMessage[],
   current: ChatMessage[],
   session: SessionData | undefined,
-  call: ChatCall,
+  call: ChatCall | undefined,
   withSummary: (summary: string) => ChatMessage[],
 ): Promise<Fitted> {
   const count = await loadCounter();
@@ -121,7 +126,7 @@ async function fit(
   const budget = room(fixed);
   if (strategy === 'keep-system-and-last-n') return keepLast(count, history, keep!, budget);
   const fitted = truncateOldest(count, history, budget!);
-  if (strategy !== 'summarise' || fitted.dropped.length === 0) return fitted;
+  if (strategy !== 'summarise' || fitted.dropped.length === 0 || !call) return fitted;
 
   const older = truncateOldest(count, history, Math.floor(budget! / 2));
   const summary = await summarise(ctx, policy.summariser!, session?.summary, older.dropped, policy.config.summary_max_tokens, call);

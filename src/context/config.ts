@@ -14,6 +14,10 @@ const SessionsSchema = z
     max_turns: z.int().min(2).max(10_000).default(200).meta({
       description: 'Messages kept per session; older ones are dropped when a turn is added (summarised ones are already gone). Default 200.',
     }),
+    allow_anonymous: z.boolean().default(false).meta({
+      description:
+        'Whether callers without an identity (an open gateway, auth.open_endpoints) may use sessions. They all share one scope, where the session id is the only secret, so this is off by default: such requests are refused with 403 anonymous_sessions_disabled.',
+    }),
     cache_size: z.int().min(1).default(10_000).meta({ description: 'Active sessions held in memory per process (least recently used are evicted). Default 10000.' }),
   })
   .meta({ description: 'Session memory: where turns are kept and for how long. Stored in storage.database; with storage.redis, Redis holds active sessions for every replica.' });

@@ -64,6 +64,8 @@ export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
   }
   if (ctx.variant) headers['x-gatehouse-variant'] = ctx.variant;
   if (ctx.promptVersion) headers['x-gatehouse-prompt'] = ctx.promptVersion;
+  // The session the request used (from the body or a header), so a client can tell its memory applied.
+  if (ctx.sessionId) headers['x-gatehouse-session-id'] = ctx.sessionId;
   if (ctx.droppedParams) headers['x-gatehouse-dropped-params'] = ctx.droppedParams.join(',');
   Object.assign(headers, costHeaders(ctx));
   return ctx.exposedHeaders ? { ...ctx.exposedHeaders, ...headers } : headers;

@@ -18,7 +18,7 @@ const withContext = (context: string, top = '') => `${base.replace('model: { pro
 describe('context config', () => {
   it('has session defaults', () => {
     const { config } = load(base);
-    expect(config?.context).toEqual({ sessions: { ttl: 86_400_000, max_ttl: 2_592_000_000, max_turns: 200, cache_size: 10_000 }, retrievers: [] });
+    expect(config?.context).toEqual({ sessions: { ttl: 86_400_000, max_ttl: 2_592_000_000, max_turns: 200, allow_anonymous: false, cache_size: 10_000 }, retrievers: [] });
   });
 
   it('accepts a full endpoint context', () => {

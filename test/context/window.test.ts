@@ -46,6 +46,8 @@ beforeAll(async () => {
         chat('guarded', { max_tokens: 1000 }, { guardrails: { rules: [{ name: 'pii', type: 'pii', action: 'redact', detectors: ['email'] }] } }),
       ],
       context: {
+        // An open gateway: its callers are anonymous, whose sessions are off unless enabled.
+        sessions: { allow_anonymous: true },
         retrievers: [
           { name: 'kb', url: retrieverUrl, timeout: '1s' },
           { name: 'kb-closed', url: retrieverUrl, timeout: '1s', on_error: 'closed' },

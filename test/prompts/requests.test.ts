@@ -1,12 +1,13 @@
 // Chat requests by reference, over real HTTP: `prompt: {id, version?, variables}` on the OpenAI
-// surface (raw and through the official openai SDK) and on the Anthropic surface. The gateway runs
+// surface (raw and through the official openai SDK), on MLflow's invocation paths and config-declared
+// `path:`s, and on the Anthropic surface. The gateway runs
 // in front of a fake OpenAI upstream, which records what the rendered request looked like.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openaiEndpoint, startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { accessLog, expectError, postJson } from '../helpers/http.js';
+import { accessLog, allSseData, expectError, postJson } from '../helpers/http.js';
 import { promptsDir } from './helpers.js';
 
 let fake: FakeOpenAI;
@@ -16,8 +17,8 @@ beforeAll(async () => {
   fake = await startFakeOpenAI();
   gw = await startGateway(
     JSON.stringify({
-      endpoints: [openaiEndpoint(fake, 'gpt', 'llm/v1/chat', 'gpt-4o-mini', { config: { openai_api_key: 'sk-fake' } })],
-      routes: [{ name: 'assistant', task_type: 'llm/v1/chat', destinations: [{ name: 'gpt', traffic_percentage: 100 }] }],
+      endpoints: [{ ...openaiEndpoint(fake, 'gpt', 'llm/v1/chat', 'gpt-4o-mini', { config: { openai_api_key: 'sk-fake' } }), path: '/api/v1/chat' }],
+      routes: [{ name: 'assistant', task_type: 'llm/v1/chat', destinations: [{ name: 'gpt', traffic_percentage: 100 }], path: '/api/v1/assistant' }],
       prompts: { dir: promptsDir(), pins: { summarize: 1 } },
     }),
   );
@@ -153,5 +154,44 @@ describe('a request by reference on the Anthropic surface', () => {
     const res = await postJson(`${gw.url}/v1/messages`, { model: 'gpt', max_tokens: 20, prompt: { id: 'summarize', variables: {} } });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/Missing variable 'text'/) } });
+  });
+});
+
+const PATHS = ['/endpoints/gpt/invocations', '/gateway/assistant/invocations', '/api/v1/chat', '/api/v1/assistant'];
+const sentMessages = () => fake.last().body.messages.map((m: { role: string; content: string }) => [m.role, m.content]);
+
+describe('prompt references on invocation paths', () => {
+  it.each(PATHS)('%s renders the pinned version with its parameters, before the request\'s own messages', async (path) => {
+    const res = await postJson(`${gw.url}${path}`, { prompt: SUMMARIZE, messages: [{ role: 'user', content: 'Keep it short.' }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-gatehouse-prompt')).toBe('summarize@1');
+    expect(fake.last().body).toMatchObject({ temperature: 0.2, max_tokens: 100 });
+    expect(fake.last().body.prompt).toBeUndefined();
+    expect(sentMessages()).toEqual([
+      ['system', 'Summarize in 3 sentences.'],
+      ['user', 'v1: Cats sleep.'],
+      ['user', 'Keep it short.'],
+    ]);
+  });
+
+  it('takes an explicit version and streams', async () => {
+    const res = await postJson(`${gw.url}/gateway/assistant/invocations`, { prompt: { ...SUMMARIZE, version: '2' }, stream: true });
+    expect(res.headers.get('x-gatehouse-prompt')).toBe('summarize@2');
+    const events = await allSseData(res);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events).not.toContain('[DONE]');
+    expect(sentMessages()[0]).toEqual(['system', 'You write 3-sentence summaries.']);
+  });
+
+  it('refuses a missing variable in MLflow\'s error shape on invocations and in OpenAI\'s on custom paths', async () => {
+    const mlflow = await postJson(`${gw.url}/endpoints/gpt/invocations`, { prompt: { id: 'summarize', variables: {} } });
+    expect(mlflow.status).toBe(400);
+    const mlflowBody = await mlflow.json();
+    expect(mlflowBody.error).toMatchObject({ code: 'missing_prompt_variable', param: 'prompt.variables.text' });
+    expect(mlflowBody.detail).toEqual(expect.any(String));
+    const custom = await postJson(`${gw.url}/api/v1/chat`, { prompt: { id: 'nope', variables: {} } });
+    expect(custom.status).toBe(400);
+    expect(await custom.json()).toEqual({ error: expect.objectContaining({ code: 'prompt_not_found', param: 'prompt.id' }) });
+    expect(fake.requests).toHaveLength(0);
   });
 });

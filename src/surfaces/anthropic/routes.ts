@@ -8,6 +8,7 @@ import type { RequestContext } from '../../core/context.js';
 import * as pipeline from '../../core/pipeline.js';
 import type { GatewayState, Runtime, Target } from '../../core/runtime.js';
 import type { ChatRequest } from '../../core/types.js';
+import { assembleForCount } from '../../context/count.js';
 import { expandAnthropicPrompt } from '../../prompts/apply.js';
 import { fromAnthropicRequest } from '../../translate/anthropic/request-from-anthropic.js';
 import { toAnthropicResponse } from '../../translate/anthropic/response-to-anthropic.js';
@@ -53,10 +54,11 @@ export function registerAnthropic(app: FastifyInstance, state: GatewayState, log
     '/v1/messages/count_tokens',
     ANTHROPIC_ROUTE,
     handler(async (ctx, body, model, reply) => {
+      takeContext(ctx, body, reply.server.gatehouseContext);
       const runtime = state.current;
       const target = pipeline.resolveTarget(runtime, model, 'llm/v1/chat');
       const req = withPrompt(runtime, ctx, target, body, { forCount: true });
-      sendJson(reply, ctx, { input_tokens: await countTokens(ctx, target, req) });
+      sendJson(reply, ctx, { input_tokens: await countTokens(ctx, target, await assembleForCount(ctx, target, req)) });
     }),
   );
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from '../../core/context.js';
 import { badRequest, GatewayError, notFound } from '../../core/errors.js';
 import { SESSION_ID, takeEnvelope } from '../../context/envelope.js';
 import { ContextRun } from '../../context/run.js';
-import { scopeOf } from '../../context/scope.js';
+import { listingScope, scopeOf, sessionScope } from '../../context/scope.js';
 import type { ContextService } from '../../context/service.js';
 import { beginRequest, sendError, sendJson } from '../http.js';
 import { requireObject } from '../validate.js';
@@ -32,16 +32,19 @@ export function takeContext(ctx: RequestContext, body: Record<string, unknown>, 
 export function registerContext(app: FastifyInstance, service: ContextService | undefined, log: Logger): void {
   app.decorate('gatehouseContext', service);
   type Handle = (ctx: RequestContext, scope: string, service: ContextService, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  const handler = (handle: Handle) => async (request: FastifyRequest, reply: FastifyReply) => {
+  /** `scope` decides the caller's scope: listing and using a session by id refuse anonymous callers (see scope.ts). */
+  const handler = (handle: Handle, scope: (ctx: RequestContext, service: ContextService) => string = (ctx) => scopeOf(ctx.identity)) => async (request: FastifyRequest, reply: FastifyReply) => {
     const ctx = beginRequest(request, reply, log);
     try {
       if (!service) throw new GatewayError(503, 'Sessions need the gateway\'s storage, which this server was started without', { code: 'sessions_unavailable' });
       await ctx.access?.identifyCaller(ctx);
-      await handle(ctx, scopeOf(ctx.identity), service, request, reply);
+      await handle(ctx, scope(ctx, service), service, request, reply);
     } catch (err) {
       sendError(reply, ctx, err);
     }
   };
+
+  const byId = (ctx: RequestContext, svc: ContextService) => sessionScope(ctx.identity, svc.settings().sessions.allow_anonymous);
 
   app.get(
     '/v1/sessions',
@@ -51,7 +54,7 @@ export function registerContext(app: FastifyInstance, service: ContextService | 
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("'limit' must be an integer from 1 to 1000", 'limit');
       const sessions = await svc.sessions.list(scope, limit);
       sendJson(reply, ctx, { object: 'list', data: sessions.map((s) => ({ id: s.id, object: 'session', created_at: s.createdAt, updated_at: s.updatedAt, expires_at: s.expiresAt })) });
-    }),
+    }, (ctx) => listingScope(ctx.identity)),
   );
 
   app.get(
@@ -70,7 +73,7 @@ export function registerContext(app: FastifyInstance, service: ContextService | 
         history_summary: session.summary ?? null,
         messages: session.turns.map((t) => ({ ...t.message, request_id: t.request_id, created_at: t.at })),
       });
-    }),
+    }, byId),
   );
 
   app.delete(
@@ -79,7 +82,7 @@ export function registerContext(app: FastifyInstance, service: ContextService | 
       const id = sessionId(request);
       if (!(await svc.sessions.delete({ scope, id }))) throw unknownSession(id);
       sendJson(reply, ctx, { id, object: 'session.deleted', deleted: true });
-    }),
+    }, byId),
   );
 
   app.post(

@@ -3,7 +3,7 @@
 // looks each request up in the current runtime's path table and hands matches here.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../core/context.js';
-import type { Target } from '../../core/runtime.js';
+import type { Runtime, Target } from '../../core/runtime.js';
 import type { ModelEndpoint } from '../../registry/endpoints.js';
 import { invokeModel } from '../../registry/invoke.js';
 import { openAIErrorBody, sendError } from '../http.js';
@@ -16,10 +16,10 @@ import type { ResponseStyle } from '../openai/routes.js';
  */
 const CUSTOM_PATH_STYLE: ResponseStyle = { ...MLFLOW_STYLE, errorShape: openAIErrorBody };
 
-export async function serveCustomPath(ctx: RequestContext, target: Target, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function serveCustomPath(ctx: RequestContext, runtime: Runtime, target: Target, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
     if (request.method !== 'POST') throw methodNotAllowed(request.method, path);
-    await invoke(ctx, target, request.body, reply, CUSTOM_PATH_STYLE);
+    await invoke(ctx, runtime, target, request.body, reply, CUSTOM_PATH_STYLE);
   } catch (err) {
     sendError(reply, ctx, err, CUSTOM_PATH_STYLE.errorShape);
   }

@@ -65,6 +65,14 @@ export const HANDLERS: Record<EndpointType, Handler> = {
   'llm/v1/moderations': serveModerations,
 };
 
+/**
+ * A chat request may name a prompt template (`prompt: {id, version?, variables}`), rendered in here;
+ * completions' `prompt` is text. Shared with MLflow's invocations and config-declared paths.
+ */
+export function withPrompt(runtime: Runtime, ctx: RequestContext, target: Target, body: Record<string, unknown>): Record<string, unknown> {
+  return target.type === 'llm/v1/chat' ? expandOpenAIPrompt(runtime.prompts, ctx, target, body) : body;
+}
+
 export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: Logger): void {
   const route = (type: EndpointType) => async (request: FastifyRequest, reply: FastifyReply) => {
     const ctx = beginRequest(request, reply, log);
@@ -72,8 +80,7 @@ export function registerOpenAI(app: FastifyInstance, state: GatewayState, log: L
       const runtime = state.current;
       const body = requireObject(request.body);
       const target = pipeline.resolveTarget(runtime, modelOf(runtime, body, type), type);
-      // A chat request may name a prompt template (`prompt: {id, version?, variables}`); completions' `prompt` is text.
-      await HANDLERS[type](ctx, target, type === 'llm/v1/chat' ? expandOpenAIPrompt(runtime.prompts, ctx, target, body) : body, reply);
+      await HANDLERS[type](ctx, target, withPrompt(runtime, ctx, target, body), reply);
     } catch (err) {
       sendError(reply, ctx, err);
     }
