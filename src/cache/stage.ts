@@ -166,9 +166,8 @@ function withUsage<R extends Answer>(answer: R, usage: Usage | undefined): R {
  */
 function serve<R extends Answer>(ctx: RequestContext, policy: CachePolicy, stored: string, result: 'hit' | 'semantic-hit', similarity?: number): R {
   const entry = JSON.parse(stored) as StoredEntry<R>;
-  const original = entry.answer.usage as (Usage & { cost_usd?: number }) | undefined;
-  const { cost_usd: _, ...usage } = original ?? {};
-  const answer = withUsage(entry.answer, original && (usage as Usage));
+  const { cost_usd: _, ...usage } = (entry.answer.usage ?? {}) as Usage & { cost_usd?: number };
+  const answer = withUsage(entry.answer, entry.answer.usage && usage);
   answer.id = `${answer.id.split('-')[0]}-${randomUUID().replaceAll('-', '')}`;
   answer.created = Math.floor(Date.now() / 1000);
   ctx.endpoint = entry.endpoint;
