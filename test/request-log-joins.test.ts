@@ -29,6 +29,11 @@ keys:
   - { name: red, team: red, hash: "sha256:${hashSecret(KEYS.red)}" }
   - { name: blue, team: blue, hash: "sha256:${hashSecret(KEYS.blue)}" }
 context: { sessions: { ttl: 1h } }
+routes:
+  - name: similar
+    task_type: llm/v1/chat
+    destinations: [ { name: chat, traffic_percentage: 100 } ]
+    cache: { mode: semantic, semantic: { threshold: 0.8 } }
 prompts: { dir: ${promptsDir()}, pins: { summarize: 1 } }
 `,
     ),
@@ -69,6 +74,17 @@ describe('a cache hit in the request log and the cost headers', () => {
       upstream_ms: 0,
     });
     expect((await rowOf(miss.headers.get('x-gatehouse-request-id'))).cost_usd).toBeGreaterThan(0);
+  });
+
+  it('logs a semantic hit the same way', async () => {
+    // A route's miss loses its x-gatehouse-cache header to routing's per-attempt reset (known gap), so only the row is checked.
+    const miss = await ask(gw.url, 'What is the capital city of Italy?', { key: KEYS.red, model: 'similar' });
+    expect((await rowOf(miss.headers.get('x-gatehouse-request-id'))).cache_status).toBe('miss');
+    const hit = await ask(gw.url, 'what is the capital city of italy', { key: KEYS.red, model: 'similar' });
+    expect(hit.headers.get('x-gatehouse-cache')).toBe('semantic-hit');
+    expect(hit.headers.get('x-gatehouse-cost-usd')).toBe('0');
+    const usage = (await hit.json()).usage;
+    expect(await rowOf(hit.headers.get('x-gatehouse-request-id'))).toMatchObject({ cache_status: 'semantic-hit', cost_usd: 0, prompt_tokens: usage.prompt_tokens, route: 'similar' });
   });
 
   it("replays a stored stream without the original call's cost: usage chunk cost_usd 0, header 0, no trailer", async () => {
