@@ -77,8 +77,9 @@ describe('a cache hit in the request log and the cost headers', () => {
   });
 
   it('logs a semantic hit the same way', async () => {
-    // A route's miss loses its x-gatehouse-cache header to routing's per-attempt reset (known gap), so only the row is checked.
+    // Through a route (the dispatcher's full path, whose attempts forget earlier upstream headers) the miss keeps its cache header.
     const miss = await ask(gw.url, 'What is the capital city of Italy?', { key: KEYS.red, model: 'similar' });
+    expect(miss.headers.get('x-gatehouse-cache')).toBe('miss');
     expect((await rowOf(miss.headers.get('x-gatehouse-request-id'))).cache_status).toBe('miss');
     const hit = await ask(gw.url, 'what is the capital city of italy', { key: KEYS.red, model: 'similar' });
     expect(hit.headers.get('x-gatehouse-cache')).toBe('semantic-hit');
