@@ -3,7 +3,7 @@
 // bounded queue counting what it drops, and the retention purge.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestLogRow } from '../src/store/tables.js';
+import type { LoggedRequest } from '../src/telemetry/request-log/feedback.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { chatBody, postJson } from './helpers/http.js';
 
@@ -119,7 +119,8 @@ describe('retention', () => {
   it('purges rows older than retention_days', async () => {
     const db = gw.gateway.access.store.db;
     const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
-    const template = (await rows())[0] as RequestLogRow;
+    // An /admin/logs row is a table row plus its feedback, which lives in its own table.
+    const { feedback_score: _s, feedback_comment: _c, feedback_at: _a, feedback_count: _n, ...template } = (await rows())[0] as LoggedRequest;
     await db.insertInto('request_log').values({ ...template, id: 'old-row', at: old }).execute();
     expect((await rows()).some((r) => r.id === 'old-row')).toBe(true);
     expect(await gw.gateway.requestLog.purge()).toBe(1);

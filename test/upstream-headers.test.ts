@@ -9,7 +9,13 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  gw = await startGateway(JSON.stringify({ endpoints: [openaiEndpoint(fake, 'chat', 'llm/v1/chat', 'gpt-4o-mini', { config: { openai_api_key: 'k-123456' } })] }));
+  const endpoint = (name: string) => openaiEndpoint(fake, name, 'llm/v1/chat', 'gpt-4o-mini', { config: { openai_api_key: 'k-123456' } });
+  gw = await startGateway(
+    JSON.stringify({
+      endpoints: [endpoint('chat'), endpoint('backup')],
+      routes: [{ name: 'safe', task_type: 'llm/v1/chat', routing_strategy: 'FALLBACK', destinations: [{ name: 'chat' }, { name: 'backup' }] }],
+    }),
+  );
 });
 afterAll(async () => {
   await gw?.close();
@@ -30,5 +36,19 @@ describe('upstream rate-limit headers', () => {
       expect(res.headers.get('x-ratelimit-remaining-requests')).toBeNull();
       expect(res.headers.get('x-gatehouse-upstream-x-request-id')).toBeNull();
     }
+  });
+
+  it('come from the attempt that answered, when a route falls back', async () => {
+    // The first upstream sends its headers, then fails before the stream's first event: the route moves on.
+    fake.next(
+      { headers: { 'x-ratelimit-remaining-requests': '0' }, failAfter: { events: 0, how: 'error-event' } },
+      { headers: { 'x-ratelimit-remaining-tokens': '7' } },
+    );
+    const res = await postJson(`${gw.url}/v1/chat/completions`, chatBody('safe', { stream: true }));
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(res.headers.get('x-gatehouse-fallbacks')).toBe('1');
+    expect(res.headers.get('x-gatehouse-upstream-x-ratelimit-remaining-tokens')).toBe('7');
+    expect(res.headers.get('x-gatehouse-upstream-x-ratelimit-remaining-requests')).toBeNull();
   });
 });

@@ -76,6 +76,33 @@ function suite(name: string, env: () => NodeJS.ProcessEnv | undefined) {
       expect((await get('/admin/logs?status=502')).body.data.map((r: RequestLogRow) => r.id)).toEqual(['r3']);
     });
 
+    it("joins each row's latest feedback from its own tenant, with a count, and filters by has_feedback", async () => {
+      const feedback = (id: string, request_id: string, scope: string, score: number, created_at: string) => ({ id, request_id, scope, session_id: null, score, comment: `${id} says`, created_at });
+      await gw.gateway.access.store.db
+        .insertInto('feedback')
+        .values([
+          feedback('f1', 'r1', 'team:red', -1, '2026-03-01T12:00:00.000Z'),
+          feedback('f2', 'r1', 'team:red', 0.5, '2026-03-01T13:00:00.000Z'),
+          feedback('f3', 'r1', 'team:blue', 1, '2026-03-01T14:00:00.000Z'), // another tenant: not r1's
+          feedback('f4', 'r4', 'key:key-blue', 1, '2026-03-02T10:00:00.000Z'), // the key's own scope does not match a team row
+          feedback('f5', 'r4', 'team:blue', 0, '2026-03-02T11:00:00.000Z'),
+        ])
+        .execute();
+      const rows = (await get('/admin/logs?from=2026-03-01&to=2026-03-03')).body.data as Record<string, unknown>[];
+      const fields = (id: string) => {
+        const row = rows.find((r) => r.id === id)!;
+        return [row.feedback_score, row.feedback_comment, row.feedback_at, row.feedback_count];
+      };
+      expect(fields('r1')).toEqual([0.5, 'f2 says', '2026-03-01T13:00:00.000Z', 2]);
+      expect(fields('r4')).toEqual([0, 'f5 says', '2026-03-02T11:00:00.000Z', 1]);
+      expect(fields('r2')).toEqual([null, null, null, 0]);
+      expect(rows.map((r) => r.id)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1']);
+      expect((await get('/admin/logs?has_feedback=true')).body.data.map((r: RequestLogRow) => r.id)).toEqual(['r4', 'r1']);
+      expect((await get('/admin/logs?has_feedback=false&team=red')).body.data.map((r: RequestLogRow) => r.id)).toEqual(['r2']);
+      const csv = (await get('/admin/logs?has_feedback=true&format=csv')).body as string;
+      expect(csv.trim().split('\r\n')[2]).toMatch(/,0\.5,f2 says,2026-03-01T13:00:00\.000Z,2$/);
+    });
+
     it('exports CSV, quoting where needed', async () => {
       const usage = await get('/admin/usage?group_by=day&from=2026-03-01&to=2026-03-03&format=csv');
       expect(usage.res.headers.get('content-type')).toMatch(/^text\/csv/);

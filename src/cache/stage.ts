@@ -61,7 +61,8 @@ export async function cachedStream<R extends Answer, C>(
   upstream: () => Promise<AsyncIterable<C>>,
 ): Promise<AsyncIterable<C>> {
   const lookup = await look<R>(ctx, policy, kind, checked);
-  if (lookup.hit) return replay(shape.replay(lookup.hit, includeUsage));
+  // A replayed usage chunk carries this request's cost (none upstream), as a miss's carries its own.
+  if (lookup.hit) return replay(shape.replay(withUsage(lookup.hit, lookup.hit.usage && { ...lookup.hit.usage, cost_usd: 0 }), includeUsage));
   const stream = await upstream();
   return lookup.store ? record(ctx, stream, shape, lookup.store) : stream;
 }
@@ -151,13 +152,22 @@ function settle(ctx: RequestContext, policy: CachePolicy, result: CacheResult, s
   countCacheRequest(policy.target, result);
 }
 
+/** The answer with `usage` replaced (or removed when undefined). */
+function withUsage<R extends Answer>(answer: R, usage: Usage | undefined): R {
+  const { usage: _, ...rest } = answer;
+  return (usage ? { ...rest, usage } : rest) as R;
+}
+
 /**
  * Serves a stored answer: a fresh id and time (it is a new response), the usage the answer cost
- * when it was made (the client sees it; ctx.upstreamUsage tells budgets and limits it cost nothing now).
+ * when it was made (the client sees it, and the request log records it; ctx.upstreamUsage tells
+ * budgets and limits it cost nothing now). Its cost is 0: no upstream cost, whatever the endpoint's
+ * price; a `cost_usd` the stored usage carries (the original call's) is dropped.
  */
 function serve<R extends Answer>(ctx: RequestContext, policy: CachePolicy, stored: string, result: 'hit' | 'semantic-hit', similarity?: number): R {
   const entry = JSON.parse(stored) as StoredEntry<R>;
-  const answer = entry.answer;
+  const { cost_usd: _, ...usage } = (entry.answer.usage ?? {}) as Usage & { cost_usd?: number };
+  const answer = withUsage(entry.answer, entry.answer.usage && usage);
   answer.id = `${answer.id.split('-')[0]}-${randomUUID().replaceAll('-', '')}`;
   answer.created = Math.floor(Date.now() / 1000);
   ctx.endpoint = entry.endpoint;
@@ -165,6 +175,7 @@ function serve<R extends Answer>(ctx: RequestContext, policy: CachePolicy, store
   ctx.provider = entry.provider;
   ctx.model = entry.model;
   ctx.usage = answer.usage;
+  ctx.costUsd = 0;
   settle(ctx, policy, result, similarity);
   if (answer.usage) {
     const usd = entry.endpoint ? priceOf(policy.config, entry.endpoint, answer.usage) : undefined;

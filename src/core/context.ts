@@ -54,7 +54,7 @@ export class RequestContext {
   loggedBodies?: { request?: string; response?: string };
   /** The end user the request names (OpenAI's `user` field), for the request log. */
   endUser?: string;
-  /** USD the request cost (priced from its usage); absent when no price is known. */
+  /** USD the request cost upstream (priced from its usage): 0 for a cache hit, absent when no price is known. */
   costUsd?: number;
   /** The usage was counted by the gateway's tokenizer, not reported by the provider. */
   usageEstimated?: boolean;

@@ -69,6 +69,9 @@ export async function sendUpstream(req: UpstreamRequest): Promise<Dispatcher.Res
   }
 }
 
+/** The prefix of the headers an upstream's answer exposes to the client. */
+export const UPSTREAM_HEADER_PREFIX = 'x-gatehouse-upstream-';
+
 /**
  * Passes the provider's rate-limit headers (OpenAI's and Anthropic's names) on to the client under
  * `x-gatehouse-upstream-<name>`, so they cannot be mistaken for the gateway's own limits.
@@ -77,7 +80,7 @@ export function exposeRateLimitHeaders(headers: Dispatcher.ResponseData['headers
   for (const name in headers) {
     if (name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-')) {
       const value = headers[name];
-      if (typeof value === 'string') expose(`x-gatehouse-upstream-${name}`, value);
+      if (typeof value === 'string') expose(`${UPSTREAM_HEADER_PREFIX}${name}`, value);
     }
   }
 }

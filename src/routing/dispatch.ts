@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestContext } from '../core/context.js';
 import { GatewayError } from '../core/errors.js';
 import type { EndpointRuntime, RouteRuntime, Target } from '../core/runtime.js';
+import { UPSTREAM_HEADER_PREFIX } from '../providers/http.js';
 import { Attempt } from './attempt.js';
 import { retryDelayMs } from './backoff.js';
 import { count } from './counters.js';
@@ -103,8 +104,10 @@ class Dispatch<R extends RoutedRequest, T> {
   private async attempt(endpoint: EndpointRuntime): Promise<T> {
     const { ctx, op } = this;
     ctx.attempts++;
-    // Headers an earlier, failed attempt exposed describe a different upstream answer.
-    ctx.exposedHeaders = undefined;
+    // Upstream headers an earlier, failed attempt exposed describe a different answer; the gateway's
+    // own (the cache's status, the caller's rate limits) still hold.
+    const exposed = ctx.exposedHeaders;
+    if (exposed) for (const name of Object.keys(exposed)) if (name.startsWith(UPSTREAM_HEADER_PREFIX)) delete exposed[name];
     ctx.droppedParams = undefined;
     const attempt = new Attempt(ctx, endpoint, op.stream);
     try {

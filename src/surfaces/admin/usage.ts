@@ -1,7 +1,8 @@
 // GET /admin/usage and GET /admin/logs: the request log, for finance and operators. Both take the
 // filters from, to (ISO 8601 time or date), key, team, endpoint and model, and format=json|csv.
 // /admin/usage totals requests, errors, tokens, cost and p50/p95 latency, by hour or day
-// (group_by); /admin/logs lists requests newest first (limit, before). Admin key required.
+// (group_by); /admin/logs lists requests newest first (limit, before, status, has_feedback), each
+// with the latest feedback its tenant gave on it. Admin key required.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -27,6 +28,13 @@ function timeParam(query: Query, name: 'from' | 'to' | 'before'): string | undef
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw badRequest(`${name}: "${value}" is not a time; write an ISO 8601 time (2026-11-22T10:00:00Z) or a date (2026-11-22)`, name);
   return new Date(ms).toISOString();
+}
+
+function booleanParam(query: Query, name: string): boolean | undefined {
+  const value = query[name];
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'true' && value !== 'false') throw badRequest(`${name} must be true or false`, name);
+  return value === 'true';
 }
 
 export function filterOf(query: Query): LogFilter {
@@ -80,7 +88,7 @@ export function registerUsageAdmin(app: FastifyInstance, state: GatewayState, db
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_ROWS) throw badRequest(`limit must be a whole number from 1 to ${MAX_LOG_ROWS}`, 'limit');
     const status = query.status === undefined ? undefined : Number(query.status);
     if (status !== undefined && !Number.isInteger(status)) throw badRequest('status must be an HTTP status code', 'status');
-    const rows = await logRows(db, { ...filter, status, before: timeParam(query, 'before') }, limit);
+    const rows = await logRows(db, { ...filter, status, before: timeParam(query, 'before'), hasFeedback: booleanParam(query, 'has_feedback') }, limit);
     if (format === 'csv') return sendCsv(reply, ctx, 'requests', toCsv(rows, LOG_COLUMNS));
     const last = rows.at(-1);
     sendJson(reply, ctx, { object: 'list', data: rows, next_before: rows.length === limit && last ? last.at : null });

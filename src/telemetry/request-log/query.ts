@@ -1,8 +1,9 @@
 // Reads of the request log for the usage API and `gatehouse usage`: filters, totals by hour or day,
 // latency percentiles, and pages of rows. The same queries run on SQLite and Postgres; only the
 // percentiles differ (Postgres computes them, SQLite rows are sorted here).
-import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database, RequestLogRow } from '../../store/tables.js';
+import { FEEDBACK_COLUMNS, hasFeedback, pageWithFeedback, type LoggedRequest } from './feedback.js';
 
 export interface LogFilter {
   /** ISO 8601 times: from inclusive, to exclusive. */
@@ -35,11 +36,11 @@ export const USAGE_COLUMNS: readonly (keyof UsageBucket)[] = [
   'period', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'estimated_requests', 'cost_usd', 'p50_latency_ms', 'p95_latency_ms',
 ];
 
-/** Every column of the request log, in table order (CSV headers even when no row matches). */
-export const LOG_COLUMNS: readonly (keyof RequestLogRow)[] = [
+/** Every column of the request log, in table order, then its feedback (CSV headers even when no row matches). */
+export const LOG_COLUMNS: readonly (keyof LoggedRequest)[] = [
   'id', 'at', 'key_id', 'key_name', 'team', 'end_user', 'endpoint', 'route', 'variant', 'provider', 'model', 'method', 'path', 'status', 'error', 'stream',
   'attempts', 'fallbacks', 'latency_ms', 'ttft_ms', 'overhead_ms', 'upstream_ms', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'usage_estimated',
-  'cost_usd', 'cache_status', 'session_id', 'prompt_version', 'trace_id', 'request_body', 'response_body',
+  'cost_usd', 'cache_status', 'session_id', 'prompt_version', 'trace_id', 'request_body', 'response_body', ...FEEDBACK_COLUMNS,
 ];
 
 type Query<O> = SelectQueryBuilder<Database, 'request_log', O>;
@@ -121,10 +122,12 @@ async function latenciesByPeriod(db: Kysely<Database>, filter: LogFilter, period
   return byPeriod;
 }
 
-/** Rows newest first; `before` (an `at` of an earlier page's last row) pages back in time. */
-export async function logRows(db: Kysely<Database>, filter: LogFilter & { status?: number; before?: string }, limit: number): Promise<RequestLogRow[]> {
-  let q = filtered(db.selectFrom('request_log').selectAll(), filter);
-  if (filter.status !== undefined) q = q.where('status', '=', filter.status);
-  if (filter.before) q = q.where('at', '<', filter.before);
-  return q.orderBy('at', 'desc').orderBy('id').limit(limit).execute();
+/** Rows newest first, with their feedback; `before` (an `at` of an earlier page's last row) pages back in time. */
+export async function logRows(db: Kysely<Database>, filter: LogFilter & { status?: number; before?: string; hasFeedback?: boolean }, limit: number): Promise<LoggedRequest[]> {
+  let page = filtered(db.selectFrom('request_log').selectAll(), filter);
+  if (filter.status !== undefined) page = page.where('status', '=', filter.status);
+  if (filter.before) page = page.where('at', '<', filter.before);
+  if (filter.hasFeedback !== undefined) page = page.where(filter.hasFeedback ? hasFeedback() : sql<SqlBool>`not ${hasFeedback()}`);
+  const rows = await pageWithFeedback(db, page.orderBy('at', 'desc').orderBy('id').limit(limit)).orderBy('r.at', 'desc').orderBy('r.id').execute();
+  return rows.map((row) => ({ ...row, feedback_count: Number(row.feedback_count) }));
 }
