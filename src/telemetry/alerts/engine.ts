@@ -38,7 +38,9 @@ export class AlertEngine {
   private timer?: NodeJS.Timeout;
   private every?: number;
   private readonly shared?: SharedAlerts;
-  private evaluating = false;
+  /** The shared-mode round in progress, and the one asked for meanwhile (it starts after). */
+  private round?: Promise<void>;
+  private nextRound?: Promise<void>;
 
   constructor(private readonly options: AlertEngineOptions) {
     this.delivery = new DeliveryQueue(options.log, options.delivery);
@@ -60,7 +62,7 @@ export class AlertEngine {
    */
   async evaluate(now = this.now()): Promise<void> {
     this.sync();
-    if (this.shared) return this.evaluateShared(this.shared, now);
+    if (this.shared) return this.sharedRound(this.shared, now);
     for (const state of this.rules) {
       const open = new Set<string>();
       for (const breach of state.breaches(now)) {
@@ -90,9 +92,19 @@ export class AlertEngine {
    * (announced by the replica that claims it first) and an incident that cleared is resolved by
    * the replica holding its claim, or by any replica once the holder stopped renewing it.
    */
+  private sharedRound(shared: SharedAlerts, now: number): Promise<void> {
+    if (this.nextRound) return this.nextRound;
+    if (this.round) {
+      // Rounds never overlap (they would claim twice); one asked for meanwhile sees newer requests.
+      return (this.nextRound = this.round.then(() => {
+        this.nextRound = undefined;
+        return this.sharedRound(shared, this.now());
+      }));
+    }
+    return (this.round = this.evaluateShared(shared, now).finally(() => (this.round = undefined)));
+  }
+
   private async evaluateShared(shared: SharedAlerts, now: number): Promise<void> {
-    if (this.evaluating) return; // the previous round still waits on Redis
-    this.evaluating = true;
     const lease = SharedAlerts.leaseMs(this.every ?? 0);
     try {
       const breaching = new Set<string>();
@@ -116,8 +128,6 @@ export class AlertEngine {
       }
     } catch (err) {
       this.options.log.warn({ err: (err as Error).message }, 'alert evaluation on the shared state failed; trying again at the next round');
-    } finally {
-      this.evaluating = false;
     }
   }
 
