@@ -76,7 +76,7 @@ export class AlertEngine {
     }
   }
 
-  /** Incidents open now (for tests and the admin API). */
+  /** Incidents open now (for tests and the admin API); in shared mode, the ones this replica holds. */
   open(): Incident[] {
     return [...this.incidents.values()];
   }
@@ -110,22 +110,28 @@ export class AlertEngine {
       const breaching = new Set<string>();
       for (const state of this.rules) {
         const breaches = isWindowed(state) ? state.judgeGroups(await shared.exchange(JSON.stringify(state.rule), state.snapshot(now), lease)) : state.breaches(now);
-        for (const breach of breaches) {
+        // Concurrent calls share round trips (the connection pipelines them).
+        const claims = await Promise.all(breaches.map((breach) => shared.claim({ id: this.incidentId(state, breach), rule: state.rule.name, type: state.rule.type, ...breach }, lease)));
+        breaches.forEach((breach, i) => {
           const id = this.incidentId(state, breach);
+          const { status, stored } = claims[i];
           breaching.add(id);
-          const { status, stored } = await shared.claim({ id, rule: state.rule.name, type: state.rule.type, ...breach }, lease);
           if (status === 'other') this.incidents.delete(id);
           else if (status === 'fire') this.breached(state, breach, stored!.startedAt);
           else this.incidents.set(id, Object.assign(this.incidents.get(id) ?? this.adopted(stored!), { value: breach.value, summary: breach.summary }));
-        }
+        });
         this.reportOverflow(state);
       }
-      for (const id of await shared.openIds()) {
+      const cleared = (await shared.openIds()).flatMap((id) => {
         const state = this.rules.find((s) => s.rule.name === id.slice(0, id.indexOf('/')));
-        if (!state || breaching.has(id)) continue; // another rule set (mid-reload), or still breaching
-        const stored = await shared.release(id, lease);
+        // Skipped: incidents of rules this replica does not run (mid-reload), and those still breaching.
+        return state && !breaching.has(id) ? [{ id, state }] : [];
+      });
+      const released = await Promise.all(cleared.map(({ id }) => shared.release(id, lease)));
+      cleared.forEach(({ id, state }, i) => {
+        const stored = released[i];
         if (stored) this.resolve(withIssues(this.incidents.get(id) ?? this.adopted(stored), stored), this.now(), state.rule.notify);
-      }
+      });
     } catch (err) {
       this.options.log.warn({ err: (err as Error).message }, 'alert evaluation on the shared state failed; trying again at the next round');
     }
