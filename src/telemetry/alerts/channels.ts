@@ -19,6 +19,8 @@ export interface Incident {
   resolvedAt?: number;
   /** GitLab issue iids opened for this incident, by channel name. */
   issues: Map<string, number>;
+  /** Told of each issue opened (shared mode keeps them in Redis for the replica that resolves). */
+  issueOpened?: (channel: string, iid: number) => void;
 }
 
 export type AlertStatus = 'firing' | 'resolved';
@@ -53,7 +55,9 @@ export function callsFor(channel: AlertChannel, status: AlertStatus, incident: I
             body: { title: `[Gatehouse alert] ${incident.rule}: ${incident.label}`, description: gitlabDescription(incident), labels: channel.labels.join(',') },
             answered: (body) => {
               const iid = (body as { iid?: unknown } | null)?.iid;
-              if (typeof iid === 'number') incident.issues.set(channel.name, iid);
+              if (typeof iid !== 'number') return;
+              incident.issues.set(channel.name, iid);
+              incident.issueOpened?.(channel.name, iid);
             },
           }),
         ];

@@ -34,13 +34,27 @@ export interface RuleState {
 /** USD spent by a spend scope ("team:x", "key:id") from a UTC day on: the budgets' ledger. */
 export type SpendLookup = (scope: string, fromDay: string) => number;
 
+/** One group's window totals and the label people read. */
+export interface GroupTotals {
+  label: string;
+  totals: WindowTotals;
+}
+
+/** A spend, error-rate or latency rule: its windows can be added up across replicas. */
+export interface WindowedState extends RuleState {
+  snapshot(now: number): Map<string, GroupTotals>;
+  judgeGroups(groups: ReadonlyMap<string, GroupTotals>): Breach[];
+}
+
+export const isWindowed = (state: RuleState): state is WindowedState => state.rule.type !== 'budget';
+
 export function ruleState(rule: AlertRule, spend?: SpendLookup): RuleState {
   return rule.type === 'budget' ? new BudgetRule(rule, spend) : new WindowRule(rule);
 }
 
 type WindowedRule = Exclude<AlertRule, { type: 'budget' }>;
 
-class WindowRule implements RuleState {
+class WindowRule implements WindowedState {
   private readonly groups = new Map<string, { label: string; window: SlidingWindow }>();
   overflowed = false;
 
@@ -68,13 +82,24 @@ class WindowRule implements RuleState {
   }
 
   breaches(now: number): Breach[] {
-    const found: Breach[] = [];
+    return this.judgeGroups(this.snapshot(now));
+  }
+
+  /** This process's totals per group (groups whose window emptied are forgotten). */
+  snapshot(now: number): Map<string, GroupTotals> {
+    const groups = new Map<string, GroupTotals>();
     for (const [group, { label, window }] of this.groups) {
-      if (window.empty(now)) {
-        this.groups.delete(group);
-        continue;
-      }
-      const breach = this.judge(window.totals(now));
+      if (window.empty(now)) this.groups.delete(group);
+      else groups.set(group, { label, totals: window.totals(now) });
+    }
+    return groups;
+  }
+
+  /** The groups whose totals (this process's, or every replica's added up) breach the rule. */
+  judgeGroups(groups: ReadonlyMap<string, GroupTotals>): Breach[] {
+    const found: Breach[] = [];
+    for (const [group, { label, totals }] of groups) {
+      const breach = this.judge(totals);
       if (breach) found.push({ group, label, ...breach });
     }
     return found;

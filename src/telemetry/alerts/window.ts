@@ -5,7 +5,7 @@ const SLOTS = 30;
 /** Latency histogram: bucket i holds values up to BASE_MS * GROWTH^i (1 ms .. ~1 h, 15% apart). */
 const BASE_MS = 1;
 const GROWTH = 1.15;
-const BUCKETS = 110;
+export const BUCKETS = 110;
 const LOG_GROWTH = Math.log(GROWTH);
 
 export interface WindowSample {
@@ -22,6 +22,8 @@ export interface WindowTotals {
   /** Requests with a latency, and their 95th percentile (when the window keeps latencies). */
   timed: number;
   p95Ms?: number;
+  /** The latency histogram behind p95Ms, for adding windows of other replicas. */
+  histogram?: Uint32Array;
 }
 
 interface Slot {
@@ -67,7 +69,7 @@ export class SlidingWindow {
       totals.timed += slot.timed;
       if (merged && slot.latency) for (let i = 0; i < BUCKETS; i++) merged[i] += slot.latency[i];
     }
-    if (merged && totals.timed > 0) totals.p95Ms = percentile(merged, totals.timed, 0.95);
+    if (merged && totals.timed > 0) Object.assign(totals, { histogram: merged, p95Ms: percentile(merged, totals.timed, 0.95) });
     return totals;
   }
 
@@ -90,6 +92,24 @@ export class SlidingWindow {
     }
     return slot;
   }
+}
+
+/** The totals of several windows of the same rule (one per replica) as one window. */
+export function addTotals(parts: readonly WindowTotals[]): WindowTotals {
+  const sum: WindowTotals = { requests: 0, errors: 0, usd: 0, timed: 0 };
+  let histogram: Uint32Array | undefined;
+  for (const part of parts) {
+    sum.requests += part.requests;
+    sum.errors += part.errors;
+    sum.usd += part.usd;
+    sum.timed += part.timed;
+    if (part.histogram) {
+      histogram ??= new Uint32Array(BUCKETS);
+      for (let i = 0; i < BUCKETS; i++) histogram[i] += part.histogram[i] ?? 0;
+    }
+  }
+  if (histogram && sum.timed > 0) Object.assign(sum, { histogram, p95Ms: percentile(histogram, sum.timed, 0.95) });
+  return sum;
 }
 
 function bucketOf(ms: number): number {
