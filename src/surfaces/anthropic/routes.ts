@@ -36,14 +36,19 @@ export function registerAnthropic(app: FastifyInstance, state: GatewayState, log
     }
   };
 
+  /** A Messages request's context envelope taken off, its target resolved and its prompt reference (if any) rendered. */
+  const chatOf = (ctx: RequestContext, body: Record<string, unknown>, model: string, reply: FastifyReply, opts: Parameters<typeof withPrompt>[4]) => {
+    takeContext(ctx, body, reply.server.gatehouseContext);
+    const runtime = state.current;
+    const target = pipeline.resolveTarget(runtime, model, 'llm/v1/chat');
+    return { target, req: withPrompt(runtime, ctx, target, body, opts) };
+  };
+
   app.post(
     '/v1/messages',
     ANTHROPIC_ROUTE,
     handler(async (ctx, body, model, reply) => {
-      takeContext(ctx, body, reply.server.gatehouseContext);
-      const runtime = state.current;
-      const target = pipeline.resolveTarget(runtime, model, 'llm/v1/chat');
-      const req = withPrompt(runtime, ctx, target, body, {});
+      const { target, req } = chatOf(ctx, body, model, reply, {});
       if (!req.stream) return sendJson(reply, ctx, toAnthropicResponse(await pipeline.chat(ctx, target, req)));
       const events = toAnthropicStream(await pipeline.chatStream(ctx, target, req));
       await sendSse(reply, ctx, events, JSON.stringify, { done: false, errorShape: anthropicErrorBody, event: (e: AnthropicStreamEvent) => e.type });
@@ -54,10 +59,7 @@ export function registerAnthropic(app: FastifyInstance, state: GatewayState, log
     '/v1/messages/count_tokens',
     ANTHROPIC_ROUTE,
     handler(async (ctx, body, model, reply) => {
-      takeContext(ctx, body, reply.server.gatehouseContext);
-      const runtime = state.current;
-      const target = pipeline.resolveTarget(runtime, model, 'llm/v1/chat');
-      const req = withPrompt(runtime, ctx, target, body, { forCount: true });
+      const { target, req } = chatOf(ctx, body, model, reply, { forCount: true });
       sendJson(reply, ctx, { input_tokens: await countTokens(ctx, target, await assembleForCount(ctx, target, req)) });
     }),
   );
