@@ -139,15 +139,20 @@ async function finish(entry: Live, settings: BenchSettings | null): Promise<void
   }
 }
 
-/** The newest profile a gateway wrote on exit (only with BENCH_CPU_PROF=1). */
+/**
+ * The main-thread profile of a gateway's newest profiled run (only with BENCH_CPU_PROF=1): Node
+ * names each thread's file CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, the main thread being 0.
+ */
 function newestProfile(prefix: string, since: number): string | null {
-  const dir = profilesDir();
-  const files = readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.cpuprofile'))
-    .map((f) => path.join(dir, f))
+  const root = profilesDir();
+  const runs = readdirSync(root)
+    .filter((f) => new RegExp(`^${prefix}-\\d+$`).test(f))
+    .map((f) => path.join(root, f))
     .filter((f) => statSync(f).mtimeMs >= since)
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  return files[0] ?? null;
+  const dir = runs[0];
+  const main = dir && readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  return main ? path.join(dir, main) : null;
 }
 
 async function measureAll(live: Live[], mock: Mock, settings: BenchSettings): Promise<void> {
@@ -269,8 +274,8 @@ async function main(): Promise<number> {
     { id: 'floor', label: 'bare Node proxy', version: '(floor)', start: () => startBareProxy(mock), skip: settings.skipFloor ? 'skipped (BENCH_SKIP_FLOOR=1)' : undefined },
     { id: 'gatehouse', label: 'Gatehouse', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings) },
     { id: 'gatehouse-keyed', label: 'Gatehouse keyed+limited', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings, 'keyed') },
-    // The same as Gatehouse with its request log off: the two show what accounting costs.
-    { id: 'gatehouse-unlogged', label: 'Gatehouse, request log off', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings, 'unlogged') },
+    // The same as Gatehouse with its request log and metrics off: the two show what they cost.
+    { id: 'gatehouse-unlogged', label: 'Gatehouse, request log and metrics off', version: packageVersion(path.join(ROOT, 'package.json')), start: () => startGatehouse(mock, settings, 'unlogged') },
     {
       id: 'portkey',
       label: 'Portkey',

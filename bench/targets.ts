@@ -2,7 +2,7 @@
 // against), Gatehouse, and Portkey. Each target knows how to start its process, when it is ready, and
 // how a client addresses it (paths, headers, model names). All listen on, and are called at, 127.0.0.1.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, stopProcess, waitForHttp, waitForReadyLine, type Child } from './procs.js';
@@ -61,8 +61,8 @@ function profileFlags(settings: BenchSettings, name: string): string[] {
   if (!settings.cpuProfile) return [];
   return [
     '--cpu-prof',
-    `--cpu-prof-dir=${PROFILES}`,
-    `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+    // A directory per run: each thread (the gateway's, the request log writer's) writes its own file there.
+    `--cpu-prof-dir=${path.join(PROFILES, `${name}-${Date.now()}`)}`,
     '--import=data:text/javascript,process.once("SIGTERM",()=>process.exit(0))',
   ];
 }
@@ -128,27 +128,37 @@ export function packageVersion(file: string): string {
   }
 }
 
+/** A new database file per target and run (under bench/.scratch, which is not kept). */
+function freshDatabase(id: TargetId): string {
+  const dir = path.join(SCRATCH, 'databases');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${id}.db`);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  return file;
+}
+
 /** How a Gatehouse target is configured. */
 export type GatehouseVariant = 'open' | 'keyed' | 'unlogged';
 
 const GATEHOUSE_TARGETS: Record<GatehouseVariant, { id: TargetId; label: string }> = {
   open: { id: 'gatehouse', label: 'Gatehouse' },
   keyed: { id: 'gatehouse-keyed', label: 'Gatehouse keyed+limited' },
-  unlogged: { id: 'gatehouse-unlogged', label: 'Gatehouse, request log off' },
+  unlogged: { id: 'gatehouse-unlogged', label: 'Gatehouse, request log and metrics off' },
 };
 
-/** The open config with the request log switched off, written to the scratch directory. */
+/** The open config with the request log and the metrics switched off, written to the scratch directory. */
 function unloggedConfig(): string {
   const file = path.join(SCRATCH, 'gatehouse.unlogged.bench.yaml');
   writeFileSync(file, `${readFileSync(path.join(ROOT, 'bench', 'gatehouse.bench.yaml'), 'utf8')}
 request_log: { enabled: false }
+telemetry: { metrics: { enabled: false } }
 `);
   return file;
 }
 
 /**
  * Gatehouse open (no keys, no limits; request log and metrics on, as by default), `keyed`: every
- * request with a key under rate and token limits, or `unlogged`: open with the request log off.
+ * request with a key under rate and token limits, or `unlogged`: open with the request log and metrics off.
  */
 export async function startGatehouse(mock: Mock, settings: BenchSettings, variant: GatehouseVariant = 'open'): Promise<Target> {
   const { id, label } = GATEHOUSE_TARGETS[variant];
@@ -176,9 +186,9 @@ export async function startGatehouse(mock: Mock, settings: BenchSettings, varian
       cwd: ROOT,
       logFile: path.join(LOGS, `${id}.log`),
       // warn: no per-request access log lines; the bench measures the proxy path, not log I/O.
-      // An in-memory database: the bench leaves no files behind (the hot path never reads it; the
-      // request log writes to it in batches, off the request path).
-      env: { ...process.env, NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', BENCH_MOCK_URL: mock.url, BENCH_MOCK_ORIGIN: mock.origin, GATEHOUSE_DATABASE_URL: 'sqlite://:memory:' },
+      // A fresh SQLite file, as `npm start` uses: the request log writes to it in batches from its
+      // own thread (the hot path never reads it).
+      env: { ...process.env, NODE_ENV: 'production', GATEHOUSE_LOG_LEVEL: 'warn', BENCH_MOCK_URL: mock.url, BENCH_MOCK_ORIGIN: mock.origin, GATEHOUSE_DATABASE_URL: `sqlite://${freshDatabase(id)}` },
     },
   );
   const origin = `http://127.0.0.1:${port}`;

@@ -67,7 +67,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const tracing = await startTracing(config.telemetry.tracing, env, log);
   const alerts = new AlertEngine({ config: () => state.current.config.telemetry.alerts, log, spend: (scope, from) => access.ledger.total(scope, from), shared: access.shared });
-  const requestLog = new RequestLogWriter(access.store.db, () => state.current.config.request_log, log);
+  const requestLog = new RequestLogWriter(access.store, () => state.current.config.request_log, log);
   const observers = tracing ? [requestLog.observe, tracing.observer, alerts.observer] : [requestLog.observe, alerts.observer];
   const context = new ContextService(access.store, access.shared, state, log);
   const app = buildServer({ state, log, bodyLimit: config.server.body_limit, trustProxy: config.server.trust_proxy, access, observers, tracing, cache, context });

@@ -93,7 +93,7 @@ export function buildServer({ state, log, bodyLimit, trustProxy = false, access,
 
   if (access) registerAdmin(app, state, access, log);
   registerHealth(app, state);
-  registerMetrics(app);
+  registerMetrics(app, state);
   registerOpenAI(app, state, log);
   registerAnthropic(app, state, log);
   registerContext(app, context, log);

@@ -69,3 +69,24 @@ describe('GET /metrics', () => {
     expect(text).toContain('gatehouse_process_resident_memory_bytes');
   });
 });
+
+describe('telemetry.metrics.enabled: false', () => {
+  it('answers /metrics with a 404 and does not count requests', async () => {
+    const off = await startGateway(`
+telemetry: { metrics: { enabled: false } }
+endpoints:
+  - { name: uncounted, endpoint_type: llm/v1/chat, model: { provider: mock, name: mock-uncounted } }
+`);
+    try {
+      expect((await postJson(`${off.url}/v1/chat/completions`, chatBody('uncounted'))).status).toBe(200);
+      const res = await fetch(`${off.url}/metrics`);
+      expect(res.status).toBe(404);
+      expect((await res.json()).error).toMatchObject({ code: 'metrics_disabled' });
+      // The registry is the process's: the other gateway's /metrics shows what this one did not count.
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(value(text, 'gatehouse_requests_total', { endpoint: 'uncounted' })).toBe(0);
+    } finally {
+      await off.close();
+    }
+  });
+});

@@ -10,8 +10,10 @@ import { startGateway, type TestGateway } from './helpers/gateway.js';
 const ADMIN = 'admin-key-for-usage-api-tests';
 const DATABASE = process.env.GATEHOUSE_TEST_DATABASE_URL;
 
+// The fixture's rows are months old: a long retention keeps the start-up purge off them.
 const CONFIG = `
 auth: { admin_key: ${ADMIN} }
+request_log: { retention_days: 3650 }
 endpoints:
   - { name: chat, endpoint_type: llm/v1/chat, model: { provider: mock, name: mock-chat } }
 `;

@@ -15,7 +15,7 @@ import { AuthSchema, GlobalLimitsSchema, KeysSchema, StorageSchema, TeamsSchema 
 import { modelEndpointSchema, RegistrySettingsSchema } from '../registry/schema.js';
 import { PromptsSchema, routePromptKeys } from './schema-prompts.js';
 import { GitopsSchema } from '../gitops/schema.js';
-import { logBodiesKey, PricingSchema, RequestLogSchema } from '../telemetry/config.js';
+import { logBodiesKey, MetricsConfigSchema, PricingSchema, RequestLogSchema } from '../telemetry/config.js';
 
 export const ENDPOINT_TYPES = ['llm/v1/chat', 'llm/v1/completions', 'llm/v1/embeddings', 'llm/v1/moderations'] as const;
 export const RENEWAL_PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -176,9 +176,9 @@ export const ConfigSchema = z
     cache: CacheGatewaySchema.prefault({}),
     prompts: PromptsSchema.optional(),
     telemetry: z
-      .strictObject({ tracing: TracingConfigSchema.optional(), alerts: AlertsConfigSchema.optional() })
+      .strictObject({ metrics: MetricsConfigSchema.prefault({}), tracing: TracingConfigSchema.optional(), alerts: AlertsConfigSchema.optional() })
       .prefault({})
-      .meta({ description: 'Traces and alerts (see docs/observability.md).' }),
+      .meta({ description: 'Prometheus metrics, traces and alerts (see docs/observability.md).' }),
     context: ContextSectionSchema.prefault({}),
     gitops: GitopsSchema.prefault({}),
     // Accounting (src/telemetry/config.ts).

@@ -1,5 +1,4 @@
 // Per-request bookkeeping: ids, timing (gateway time vs upstream time), what served the request.
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { GuardrailEvent } from '../guardrails/engine/events.js';
@@ -8,13 +7,14 @@ import type { Identity } from '../access/identity.js';
 import type { RequestTrace } from '../telemetry/tracing/types.js';
 import type { ContextRun } from '../context/run.js';
 import type { EndpointAccounting } from '../telemetry/pricing.js';
+import { newRequestId } from './request-id.js';
 import type { Usage } from './types.js';
 
 /** What the rest of the pipeline may know of the caller: not its policies. */
 export type Caller = Pick<Identity, 'kind' | 'id' | 'name' | 'team'>;
 
 export class RequestContext {
-  readonly id = randomUUID();
+  readonly id = newRequestId();
   readonly startedAt = performance.now();
   readonly controller = new AbortController();
   /** Time spent waiting on the upstream; everything else is the gateway's overhead. */

@@ -12,12 +12,19 @@ import type { Database } from './tables.js';
 export interface Store {
   db: Kysely<Database>;
   kind: 'sqlite' | 'postgres';
+  /** The URL it was opened with (it may carry a password: never log it; describeDatabase() is for people). */
+  url: string;
+  /** The SQLite connection itself, for the few writes that use prepared statements directly (see request-log/sink.ts). */
+  sqlite?: SQLite.Database;
   /** Where the data lives, for people (no password). */
   where: string;
   /** Migrations applied when it was opened (empty when the schema was current). */
   migrated: string[];
   close(): Promise<void>;
 }
+
+/** An in-memory SQLite database exists for one connection only: no other connection (or thread) can open it. */
+export const connectionPrivate = (url: string) => url === 'sqlite://:memory:';
 
 export function describeDatabase(url: string): string {
   if (url.startsWith('sqlite://')) {
@@ -29,10 +36,14 @@ export function describeDatabase(url: string): string {
   return `Postgres ${parsed.host}${parsed.pathname}${parsed.searchParams.get('schema') ? ` schema ${parsed.searchParams.get('schema')}` : ''}`;
 }
 
-/** Opens the database and applies pending migrations. */
-export async function openStore(url: string): Promise<Store> {
+/**
+ * Opens the database and applies pending migrations. `migrate: false` opens a second connection to
+ * a database another connection of this process has already migrated (the request log's writer thread).
+ */
+export async function openStore(url: string, options: { migrate?: boolean } = {}): Promise<Store> {
   const store = url.startsWith('sqlite://') ? openSqlite(url) : url.startsWith('postgres://') || url.startsWith('postgresql://') ? await openPostgres(url) : undefined;
   if (!store) throw new Error('storage.database must be a sqlite:// or postgres:// URL');
+  if (options.migrate === false) return store;
   for (let attempt = 1; ; attempt++) {
     try {
       store.migrated = await migrate(store.db, store.kind === 'postgres' ? schemaOf(url) : undefined);
@@ -57,7 +68,7 @@ function openSqlite(url: string): Store {
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, kind: 'sqlite', where: describeDatabase(url), migrated: [], close: () => db.destroy() };
+  return { db, kind: 'sqlite', url, sqlite: database, where: describeDatabase(url), migrated: [], close: () => db.destroy() };
 }
 
 const schemaOf = (url: string) => new URL(url).searchParams.get('schema') ?? undefined;
@@ -76,5 +87,5 @@ async function openPostgres(url: string): Promise<Store> {
       if (err.code !== '23505') throw err;
     });
   }
-  return { db, kind: 'postgres', where: describeDatabase(url), migrated: [], close: () => db.destroy() };
+  return { db, kind: 'postgres', url, where: describeDatabase(url), migrated: [], close: () => db.destroy() };
 }

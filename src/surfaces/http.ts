@@ -29,7 +29,8 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   ctx.access = request.server.gatehouseAccess?.begin(request.headers);
   request.server.gatehouseTracing?.begin(ctx, request.headers);
   const res = reply.raw;
-  requestStarted();
+  const metered = request.server.gatehouseMetricsOn();
+  if (metered) requestStarted();
   res.once('close', () => {
     const aborted = !res.writableFinished;
     if (aborted) ctx.controller.abort();
@@ -42,7 +43,7 @@ export function beginRequest(request: FastifyRequest, reply: FastifyReply, log: 
   const finished = () => {
     ctx.access?.finish(ctx);
     const status = res.writableFinished ? res.statusCode : 499;
-    requestFinished(ctx, status);
+    if (metered) requestFinished(ctx, status);
     const path = request.routeOptions.url ?? request.url.split('?')[0];
     accessLog(log, request, path, status, ctx);
     const observers = request.server.gatehouseObservers;

@@ -1,5 +1,5 @@
-// Config sections for accounting: the `pricing` table and the `request_log` settings, plus the
-// per-endpoint `log_bodies` switch. ConfigSchema and EndpointSchema reference them with one line each.
+// Config sections for accounting: the `pricing` table, the `request_log` settings and the metrics
+// switch, plus the per-endpoint `log_bodies` switch. ConfigSchema and EndpointSchema reference them with one line each.
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { PriceSchema } from '../routing/config.js';
@@ -27,6 +27,14 @@ export const RequestLogSchema = z
     }),
   })
   .meta({ description: 'The request log: one row per request (who, what, tokens, cost, latency), written in batches off the request path.' });
+
+export const MetricsConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({
+      description: 'Count every request in the Prometheus metrics served on GET /metrics. false: /metrics answers 404 and requests skip the counting. Default true.',
+    }),
+  })
+  .meta({ description: 'Prometheus metrics (see docs/observability.md).' });
 
 export const logBodiesKey = z.boolean().default(false).meta({
   description:

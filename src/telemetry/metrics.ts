@@ -101,26 +101,70 @@ export function requestStarted(): void {
   inFlight.inc();
 }
 
+/** The series one kind of request is counted in: prom-client children, looked up once per label set. */
+interface RequestSeries {
+  requests: Counter.Internal;
+  latency: Histogram.Internal<string>;
+  upstream: Histogram.Internal<string>;
+  overhead: Histogram.Internal<string>;
+  // The rest only on first use: prom-client shows a child (at zero) from the moment it exists.
+  ttft: () => Histogram.Internal<string>;
+  promptTokens: () => Counter.Internal;
+  completionTokens: () => Counter.Internal;
+  cachedTokens: () => Counter.Internal;
+  cost: () => Counter.Internal;
+}
+
+const once = <T>(make: () => T) => {
+  let made: T | undefined;
+  return () => (made ??= make());
+};
+
+// prom-client sorts and joins the label object on every inc/observe; a request touches up to nine
+// series, so the children are kept by one key per label set. The label values come from the config
+// (and status codes), so the map stays small; the cap only guards against the unexpected.
+const SERIES_CAP = 10_000;
+const seriesByKey = new Map<string, RequestSeries>();
+
+function seriesOf(endpoint: string, route: string, provider: string, model: string, status: string, stream: string, estimated: string): RequestSeries {
+  const key = `${endpoint}\u0000${route}\u0000${provider}\u0000${model}\u0000${status}\u0000${stream}\u0000${estimated}`;
+  let series = seriesByKey.get(key);
+  if (series) return series;
+  if (seriesByKey.size >= SERIES_CAP) seriesByKey.clear();
+  const timed = { endpoint, provider };
+  const priced = { endpoint, provider, model };
+  series = {
+    requests: requests.labels({ endpoint, route, provider, model, status, stream }),
+    latency: latency.labels(timed),
+    upstream: upstream.labels(timed),
+    overhead: overhead.labels({ endpoint }),
+    ttft: once(() => ttft.labels(timed)),
+    promptTokens: once(() => tokens.labels({ ...priced, type: 'prompt', estimated })),
+    completionTokens: once(() => tokens.labels({ ...priced, type: 'completion', estimated })),
+    cachedTokens: once(() => tokens.labels({ ...priced, type: 'cached', estimated })),
+    cost: once(() => cost.labels(priced)),
+  };
+  seriesByKey.set(key, series);
+  return series;
+}
+
 /** Records a finished request; called once per request when its response closes. */
 export function requestFinished(ctx: RequestContext, status: number): void {
   inFlight.dec();
   if (!ctx.endpoint) return; // unknown paths and models: no endpoint label to hang them on
-  const endpoint = ctx.endpoint;
-  const provider = ctx.provider ?? '';
-  requests.inc({ endpoint, route: ctx.route ?? '', provider, model: ctx.model ?? '', status: String(status), stream: String(ctx.stream) });
-  latency.observe({ endpoint, provider }, ctx.elapsedMs() / 1000);
-  upstream.observe({ endpoint, provider }, ctx.upstreamMs / 1000);
-  overhead.observe({ endpoint }, ctx.overheadMs() / 1000);
-  if (ctx.ttftMs !== undefined) ttft.observe({ endpoint, provider }, ctx.ttftMs / 1000);
   const usage = ctx.upstreamUsage; // cache hits: counted as saved tokens by the cache, not here
+  const series = seriesOf(ctx.endpoint, ctx.route ?? '', ctx.provider ?? '', ctx.model ?? '', String(status), String(ctx.stream), String(ctx.usageEstimated === true));
+  series.requests.inc();
+  series.latency.observe(ctx.elapsedMs() / 1000);
+  series.upstream.observe(ctx.upstreamMs / 1000);
+  series.overhead.observe(ctx.overheadMs() / 1000);
+  if (ctx.ttftMs !== undefined) series.ttft().observe(ctx.ttftMs / 1000);
   if (usage) {
-    const model = ctx.model ?? '';
-    const estimated = String(ctx.usageEstimated === true);
-    tokens.inc({ endpoint, provider, model, type: 'prompt', estimated }, usage.prompt_tokens ?? 0);
-    tokens.inc({ endpoint, provider, model, type: 'completion', estimated }, usage.completion_tokens ?? 0);
+    series.promptTokens().inc(usage.prompt_tokens ?? 0);
+    series.completionTokens().inc(usage.completion_tokens ?? 0);
     const cached = cacheTokens(usage).read;
-    if (cached > 0) tokens.inc({ endpoint, provider, model, type: 'cached', estimated }, cached);
-    if (ctx.costUsd !== undefined) cost.inc({ endpoint, provider, model }, ctx.costUsd);
+    if (cached > 0) series.cachedTokens().inc(cached);
+    if (ctx.costUsd !== undefined) series.cost().inc(ctx.costUsd);
   }
-  if (status === 429 && ctx.errorCode === 'rate_limit_exceeded') rateLimited.inc({ endpoint });
+  if (status === 429 && ctx.errorCode === 'rate_limit_exceeded') rateLimited.inc({ endpoint: ctx.endpoint });
 }
