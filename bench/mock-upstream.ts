@@ -4,7 +4,8 @@
 // small JSON body (to tell stream from non-stream) and writes prepared bytes.
 //
 // Wire format follows OpenAI's chat completions and embeddings APIs, and Anthropic's Messages API:
-//   POST /v1/chat/completions   non-stream -> chat.completion JSON
+//   POST /v1/chat/completions   non-stream -> chat.completion JSON, at once; for model gpt-4o-mini-slow only
+//                                             after a whole answer's generation time (see SLOW_MODEL)
 //                               stream     -> SSE `data: {chat.completion.chunk}\n\n` ... `data: [DONE]\n\n`,
 //                                             plus a usage chunk (choices: []) when stream_options.include_usage
 //   POST /v1/embeddings         -> list of embedding objects (1536 floats each)
@@ -41,6 +42,14 @@ const MAX_BODY_BYTES = 1 << 20; // bounded: a bench body is a few hundred bytes
 
 const CREATED = 1_700_000_000;
 const MODEL = 'gpt-4o-mini';
+/**
+ * Non-stream chat for this model is answered only after the time a stream takes to generate its
+ * whole answer (TTFT + tokens x token delay), as a real model would. Every other model is answered
+ * at once, so the throughput runs measure the gateways and not the mock; the cache scenario also
+ * measures hits against this realistic upstream (bench/cache.ts).
+ */
+const SLOW_MODEL = 'gpt-4o-mini-slow';
+const GENERATION_MS = TTFT_MS + TOKENS * TOKEN_DELAY_MS;
 const EMBEDDING_MODEL = 'text-embedding-3-small';
 const EMBEDDING_DIMS = 1536;
 
@@ -195,7 +204,7 @@ function anthropicErrorBody(type: string, message: string): Buffer {
 
 // ---------- request handling ----------
 
-const stats = { chat: 0, stream: 0, embeddings: 0, messages: 0, messagesStream: 0, unauthorized: 0, bad: 0, startedAt: Date.now() };
+const stats = { chat: 0, slowChat: 0, stream: 0, embeddings: 0, messages: 0, messagesStream: 0, unauthorized: 0, bad: 0, startedAt: Date.now() };
 
 function send(res: http.ServerResponse, status: number, body: Buffer): void {
   res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(body.length)]);
@@ -305,6 +314,12 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
       stats.stream++;
       const options = body.stream_options as { include_usage?: unknown } | undefined;
       return streamPlanned(res, options?.include_usage === true ? plans.withUsage : plans.plain);
+    }
+    if (body.model === SLOW_MODEL) {
+      stats.slowChat++;
+      const timer = setTimeout(() => send(res, 200, chatBody), GENERATION_MS);
+      res.on('close', () => clearTimeout(timer));
+      return;
     }
     stats.chat++;
     send(res, 200, chatBody);

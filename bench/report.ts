@@ -269,10 +269,14 @@ export function renderMarkdown(results: BenchResults): string {
   }
   const cache = targets.find((t) => t.id === 'gatehouse')?.cache;
   if (cache) {
+    // The goal is judged against the realistic upstream; the instant mock's ratio compares the gateway's two paths (docs/caching.md).
     const verdict = (ratio: number) => (ratio >= 3 ? 'met' : 'NOT met');
+    const hitVsPass = (serial: SerialResult) => `p50 ${ms(serial.latencyMs.p50, 3)} ms vs ${ms(serial.baselineLatencyMs?.p50, 3)} ms`;
+    const { realistic } = cache;
     goalLines.push(
-      `- Response cache hit vs pass-through to the mock, concurrency 1: p50 ${ms(cache.serial.latencyMs.p50, 3)} ms vs ${ms(cache.serial.baselineLatencyMs?.p50, 3)} ms, **${cache.ratio.toFixed(1)}x** faster (goal 3x: ${verdict(cache.ratio)}); ` +
+      `- Response cache hit vs pass-through, concurrency 1, realistic upstream (answers after ${realistic.generationMs} ms, a whole answer's generation): ${hitVsPass(realistic.serial)}, **${realistic.ratio.toFixed(1)}x** faster (goal 3x: ${verdict(realistic.ratio)}); ` +
         `streams, time to first token: ${ms(cache.stream.ttftMs.p50, 3)} ms vs ${ms(cache.stream.baselineTtftMs?.p50, 2)} ms, **${cache.streamRatio.toFixed(1)}x** (goal 3x: ${verdict(cache.streamRatio)})`,
+      `- Response cache hit vs pass-through to the instant mock (the gateway's hit path vs its pass-through path, no generation time; not the goal's measure): ${hitVsPass(cache.serial)}, ${cache.ratio.toFixed(1)}x`,
     );
   }
   const guardrails = targets.find((t) => t.id === 'gatehouse')?.guardrails;

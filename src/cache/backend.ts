@@ -9,7 +9,8 @@ export interface PurgeFilter {
 }
 
 export interface EntryStore {
-  get(key: string): Promise<string | undefined>;
+  /** A promise only where the backend must wait (Redis): the memory backend answers at once. */
+  get(key: string): string | undefined | Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 // What identifies a cached answer: the normalised request (the API, the endpoint or route that
 // serves it, the messages or prompt, and every parameter that can change the output) within one
 // tenant scope. Never the caller's credential or the request id: they are not in the request body.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Caller } from '../core/context.js';
 import type { ChatRequest, CompletionRequest } from '../core/types.js';
 import type { CacheScope } from './schema.js';
@@ -10,20 +10,35 @@ export type CachedKind = 'chat' | 'completion';
 
 /** Request fields that never change the answer: how it is delivered, who is billed or tracked. */
 const DELIVERY_ONLY = new Set(['model', 'stream', 'stream_options', 'user', 'store', 'metadata', 'service_tier']);
+/** What the parameters part of a key leaves out: delivery fields, and the text (keyed on its own). */
+const NOT_PARAMS = new Set([...DELIVERY_ONLY, 'messages', 'prompt']);
 
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` are one request; nulls are dropped (`stop: null` is no stop). */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? 'null';
+  return objectJson(value as Record<string, unknown>);
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+/**
+ * An object's canonical JSON, leaving out the fields `skip` names. Built in one pass over the sorted
+ * keys (no entry arrays), as the key is made on every request to a cached target.
+ */
+function objectJson(object: Record<string, unknown>, skip?: ReadonlySet<string>): string {
+  let out = '{';
+  for (const name of Object.keys(object).sort()) {
+    const value = object[name];
+    if (value === undefined || value === null || skip?.has(name)) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(name)}:${canonicalJson(value)}`;
+  }
+  return `${out}}`;
+}
+
+const sha256 = (text: string) => hash('sha256', text, 'base64url');
 
 /** Where entries of one target and tenant live: `<target>|<team>|<scope>`; purges match on its parts. */
 export interface Partition {
@@ -48,21 +63,20 @@ export const partitionKey = (p: Partition) => `${p.target}|${p.team}|${p.scope}`
 export interface RequestKeys {
   /** The exact-match key: the whole normalised request. */
   exact: string;
-  /** The parameters without the messages or prompt: a semantic match must agree on them exactly. */
-  params: string;
+  /** The parameters without the messages or prompt: a semantic match must agree on them exactly. Only made when asked for. */
+  params?: string;
 }
 
 /**
  * Hashes of a request as the input guardrails left it (so redacted values are never part of a key).
  * `via` is the target that serves it, which differs from the one called when a budget downgrades it
- * or a guardrail routes it elsewhere.
+ * or a guardrail routes it elsewhere. `withParams` adds the parameters' own hash (semantic mode).
  */
-export function requestKeys(kind: CachedKind, via: string, request: ChatRequest | CompletionRequest): RequestKeys {
-  const params: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(request)) if (!DELIVERY_ONLY.has(name) && name !== 'messages' && name !== 'prompt') params[name] = value;
+export function requestKeys(kind: CachedKind, via: string, request: ChatRequest | CompletionRequest, withParams = true): RequestKeys {
   const text = kind === 'chat' ? (request as ChatRequest).messages : (request as CompletionRequest).prompt;
-  const head = `${kind}\n${via}\n${canonicalJson(params)}`;
-  return { exact: sha256(`${head}\n${canonicalJson(text)}`), params: sha256(head) };
+  const head = `${kind}\n${via}\n${objectJson(request as unknown as Record<string, unknown>, NOT_PARAMS)}`;
+  const exact = sha256(`${head}\n${canonicalJson(text)}`);
+  return withParams ? { exact, params: sha256(head) } : { exact };
 }
 
 /**

@@ -21,12 +21,13 @@ export class MemoryLru implements EntryStore {
 
   /** A reload may change the bounds; the store shrinks to them at once. */
   resize(maxEntries: number, maxBytes: number): void {
+    if (maxEntries === this.maxEntries && maxBytes === this.maxBytes) return;
     this.maxEntries = maxEntries;
     this.maxBytes = maxBytes;
     this.evict();
   }
 
-  async get(key: string): Promise<string | undefined> {
+  get(key: string): string | undefined {
     const entry = this.map.get(key);
     if (!entry) return undefined;
     this.map.delete(key);

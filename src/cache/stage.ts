@@ -4,13 +4,14 @@
 // (never one that failed, was cut or was abandoned). What is stored is the upstream's raw answer to
 // the request as the input guardrails left it; the output guardrails run on every answer, served
 // from the cache or not, so placeholders are restored with the current caller's own values.
-import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
 import { GatewayError } from '../core/errors.js';
+import { withKnownJson } from '../core/known-json.js';
 import type { Target } from '../core/runtime.js';
 import type { ChatRequest, CompletionRequest, Usage } from '../core/types.js';
 import type { EntryStore } from './backend.js';
 import { cacheControls } from './controls.js';
+import { servedEntry, storedEntry, type Served } from './entry.js';
 import { partitionKey, partitionOf, promptText, requestKeys, type CachedKind } from './key.js';
 import { countCacheRequest, countSaved, type CacheResult } from './metrics.js';
 import type { CachePolicy } from './policy.js';
@@ -20,18 +21,9 @@ import type { AnswerShape } from './replay.js';
 type CacheableRequest = ChatRequest | CompletionRequest;
 type Answer = { id: string; created: number; usage?: Usage };
 
-/** What is stored per answer: the answer, and which endpoint served it (for logs and pricing). */
-interface StoredEntry<R> {
-  answer: R;
-  endpoint?: string;
-  route?: string;
-  provider?: string;
-  model?: string;
-}
-
 /** One request's way through the cache: the found answer, or how to store the upstream's. */
 interface Lookup<R> {
-  hit?: R;
+  hit?: Served<R>;
   /** Stores an answer (in the background; a failure is logged). Absent when nothing may be stored. */
   store?: (answer: R) => void;
 }
@@ -44,7 +36,8 @@ export interface CheckedRequest<Q> {
 /** Answers from the cache, or calls `upstream` and stores its answer. */
 export async function cachedAnswer<R extends Answer>(ctx: RequestContext, policy: CachePolicy, kind: CachedKind, checked: CheckedRequest<CacheableRequest>, upstream: () => Promise<R>): Promise<R> {
   const lookup = await look<R>(ctx, policy, kind, checked);
-  if (lookup.hit) return lookup.hit;
+  // The stored JSON goes out as it is (see known-json.ts), unless something makes a new answer of it.
+  if (lookup.hit) return withKnownJson(lookup.hit.answer, lookup.hit.json);
   const answer = await upstream();
   lookup.store?.(answer);
   return answer;
@@ -62,7 +55,8 @@ export async function cachedStream<R extends Answer, C>(
 ): Promise<AsyncIterable<C>> {
   const lookup = await look<R>(ctx, policy, kind, checked);
   // A replayed usage chunk carries this request's cost (none upstream), as a miss's carries its own.
-  if (lookup.hit) return replay(shape.replay(withUsage(lookup.hit, lookup.hit.usage && { ...lookup.hit.usage, cost_usd: 0 }), includeUsage));
+  const hit = lookup.hit?.answer;
+  if (hit) return replay(shape.replay(withUsage(hit, hit.usage && { ...hit.usage, cost_usd: 0 }), includeUsage));
   const stream = await upstream();
   return lookup.store ? record(ctx, stream, shape, lookup.store) : stream;
 }
@@ -95,10 +89,11 @@ async function look<R extends Answer>(ctx: RequestContext, policy: CachePolicy, 
     settle(ctx, policy, 'bypass');
     return {};
   }
-  const partition = partitionOf(policy.target, policy.scope, ctx.identity);
-  const keys = requestKeys(kind, `${checked.target.name}@${policy.models}`, checked.request);
-  const exactKey = `${partitionKey(partition)}|${keys.exact}`;
-  const vectorPartition = `${partitionKey(partition)}|${keys.params}`;
+  const partition = partitionKey(partitionOf(policy.target, policy.scope, ctx.identity));
+  const keys = requestKeys(kind, `${checked.target.name}@${policy.models}`, checked.request, policy.semantic !== undefined);
+  const exactKey = `${partition}|${keys.exact}`;
+  // Semantic mode only: the vectors compared are those of the same partition and parameters.
+  const vectorPartition = `${partition}|${keys.params}`;
   const text = policy.semantic ? promptText(kind, checked.request) : undefined;
   let store: EntryStore;
   let vector: Float32Array | undefined;
@@ -106,13 +101,17 @@ async function look<R extends Answer>(ctx: RequestContext, policy: CachePolicy, 
     const backend = policy.service.backend(policy.backend);
     store = backend.entries(policy.target, policy.maxEntries, policy.maxBytes);
     if (controls.read) {
-      const exact = await store.get(exactKey);
-      if (exact) return { hit: serve<R>(ctx, policy, exact, 'hit') };
+      // The memory backend answers at once: awaiting only a promise (Redis) saves a turn of the event loop.
+      const found = store.get(exactKey);
+      const stored = typeof found === 'object' ? await found : found;
+      const exact = stored === undefined ? undefined : servedEntry<R>(stored);
+      if (exact) return { hit: serve(ctx, policy, exact, 'hit') };
       if (policy.semantic && text !== undefined) {
         vector = await policy.semantic.embed(ctx, text);
         const near = await backend.vectors(policy.target).nearest(vectorPartition, vector);
         const similar = near && near.similarity >= policy.semantic.threshold ? await store.get(near.id) : undefined;
-        if (similar) return { hit: serve<R>(ctx, policy, similar, 'semantic-hit', near!.similarity) };
+        const entry = similar ? servedEntry<R>(similar) : undefined;
+        if (entry) return { hit: serve(ctx, policy, entry, 'semantic-hit', near!.similarity) };
       }
     }
   } catch (err) {
@@ -127,9 +126,8 @@ async function look<R extends Answer>(ctx: RequestContext, policy: CachePolicy, 
   if (!controls.write) return {};
   return {
     store: (answer) => {
-      const entry: StoredEntry<R> = { answer, endpoint: ctx.endpoint, route: ctx.route, provider: ctx.provider, model: ctx.model };
       const work = async () => {
-        await store.set(exactKey, JSON.stringify(entry), policy.ttlMs);
+        await store.set(exactKey, storedEntry(answer, { endpoint: ctx.endpoint, route: ctx.route, provider: ctx.provider, model: ctx.model }), policy.ttlMs);
         if (!policy.semantic || text === undefined) return;
         vector ??= await policy.semantic.embed(ctx, text);
         await policy.service.backend(policy.backend).vectors(policy.target).add(vectorPartition, exactKey, vector, policy.ttlMs, policy.semantic.maxEntries);
@@ -159,27 +157,23 @@ function withUsage<R extends Answer>(answer: R, usage: Usage | undefined): R {
 }
 
 /**
- * Serves a stored answer: a fresh id and time (it is a new response), the usage the answer cost
- * when it was made (the client sees it, and the request log records it; ctx.upstreamUsage tells
- * budgets and limits it cost nothing now). Its cost is 0: no upstream cost, whatever the endpoint's
- * price; a `cost_usd` the stored usage carries (the original call's) is dropped.
+ * Serves a stored answer: a new response (entry.ts gives it a fresh id and time) with the usage the
+ * answer cost when it was made (the client sees it, and the request log records it;
+ * ctx.upstreamUsage tells budgets and limits it cost nothing now). Its cost is 0: no upstream cost,
+ * whatever the endpoint's price.
  */
-function serve<R extends Answer>(ctx: RequestContext, policy: CachePolicy, stored: string, result: 'hit' | 'semantic-hit', similarity?: number): R {
-  const entry = JSON.parse(stored) as StoredEntry<R>;
-  const { cost_usd: _, ...usage } = (entry.answer.usage ?? {}) as Usage & { cost_usd?: number };
-  const answer = withUsage(entry.answer, entry.answer.usage && usage);
-  answer.id = `${answer.id.split('-')[0]}-${randomUUID().replaceAll('-', '')}`;
-  answer.created = Math.floor(Date.now() / 1000);
-  ctx.endpoint = entry.endpoint;
-  ctx.route = entry.route;
-  ctx.provider = entry.provider;
-  ctx.model = entry.model;
+function serve<R extends Answer>(ctx: RequestContext, policy: CachePolicy, served: Served<R>, result: 'hit' | 'semantic-hit', similarity?: number): Served<R> {
+  const { origin, answer } = served;
+  ctx.endpoint = origin.endpoint;
+  ctx.route = origin.route;
+  ctx.provider = origin.provider;
+  ctx.model = origin.model;
   ctx.usage = answer.usage;
   ctx.costUsd = 0;
   settle(ctx, policy, result, similarity);
   if (answer.usage) {
-    const usd = entry.endpoint ? priceOf(policy.config, entry.endpoint, answer.usage) : undefined;
+    const usd = origin.endpoint ? priceOf(policy.config, origin.endpoint, answer.usage) : undefined;
     countSaved(policy.target, answer.usage.total_tokens ?? 0, usd);
   }
-  return answer;
+  return served;
 }

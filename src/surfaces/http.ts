@@ -8,6 +8,7 @@ import { COST_HEADER, costHeaders } from '../telemetry/cost-headers.js';
 import { requestFinished, requestStarted } from '../telemetry/metrics.js';
 import { notifyObservers } from '../telemetry/observers.js';
 import { asGatewayError, type GatewayError } from '../core/errors.js';
+import { jsonOf } from '../core/known-json.js';
 
 /** Renders an error as a response body. OpenAI's shape by default; a surface may add fields (MLflow's `detail`). */
 export type ErrorShape = (e: GatewayError) => unknown;
@@ -73,7 +74,7 @@ export function gatewayHeaders(ctx: RequestContext): Record<string, string> {
 }
 
 export function sendJson(reply: FastifyReply, ctx: RequestContext, body: unknown, status = 200): void {
-  const payload = JSON.stringify(body);
+  const payload = jsonOf(body);
   reply.raw.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...gatewayHeaders(ctx) });
   reply.raw.end(payload);
   reply.hijack();

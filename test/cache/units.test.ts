@@ -5,6 +5,7 @@ import { cosine } from '../../src/cache/backend.js';
 import { localEmbedding } from '../../src/cache/embed.js';
 import { partitionOf, promptText, requestKeys } from '../../src/cache/key.js';
 import { MemoryLru, MemoryVectors } from '../../src/cache/memory.js';
+import { servedEntry, storedEntry } from '../../src/cache/entry.js';
 import { CHAT_SHAPE } from '../../src/cache/replay.js';
 import type { ChatChunk, ChatResponse } from '../../src/core/types.js';
 
@@ -83,6 +84,13 @@ describe('keys', () => {
     expect(requestKeys('chat', 'other', { messages: [{ role: 'user', content: 'x' }], temperature: 0, max_tokens: 5 }).exact).not.toBe(base.exact);
   });
 
+  it('stay the same from one version to the next (a shared Redis cache outlives an upgrade)', () => {
+    const request = { model: 'chat', messages: [{ role: 'user' as const, content: 'Hi é' }], temperature: 0, max_tokens: 5, tools: [{ type: 'function' as const, function: { name: 'f', parameters: { type: 'object', properties: { b: {}, a: {} } } } }] };
+    expect(requestKeys('chat', 'chat@openai:gpt-4o-mini', request)).toEqual({ exact: 'MyHHppGMGGBxoRPEslj3PEm9PQQJwwD6IW_rEqzI36E', params: 'u7bAPs7UBxk_3EspcGmbcCgJ0iBMNR0sAO1Y8bc7Mk4' });
+    // The parameters' hash is made only for the semantic cache.
+    expect(requestKeys('chat', 'chat@openai:gpt-4o-mini', request, false)).toEqual({ exact: 'MyHHppGMGGBxoRPEslj3PEm9PQQJwwD6IW_rEqzI36E' });
+  });
+
   it('scope tenants: team, key, global, anonymous', () => {
     const member = { kind: 'key' as const, id: 'k1', name: 'n', team: 'red' };
     expect(partitionOf('chat', 'team', member)).toEqual({ target: 'chat', team: 'red', scope: 'team:red' });
@@ -95,6 +103,34 @@ describe('keys', () => {
   it('semantic matching skips requests with more than text', () => {
     expect(promptText('chat', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] })).toBeUndefined();
     expect(promptText('chat', { messages: [{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Hi' }] })).toBe('system: Be brief\nuser: Hi');
+  });
+});
+
+describe('stored entries', () => {
+  const answer = {
+    id: 'chatcmpl-abc',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hi\n"there"' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, cost_usd: 0.5 },
+  };
+
+  it('serve a new response: fresh id and time, the same content, no original cost; its JSON is the answer', () => {
+    const stored = storedEntry(answer, { endpoint: 'chat', provider: 'openai', model: 'm' });
+    const served = servedEntry<typeof answer>(stored)!;
+    expect(served.origin).toEqual({ endpoint: 'chat', provider: 'openai', model: 'm' });
+    const { id, created, usage, ...rest } = served.answer;
+    expect(rest).toEqual({ object: 'chat.completion', model: 'm', choices: answer.choices });
+    expect(usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+    expect(id).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
+    expect(created).toBeGreaterThan(1_600_000_000);
+    expect(JSON.parse(served.json)).toEqual(served.answer);
+    expect(servedEntry<typeof answer>(stored)!.answer.id).not.toBe(id);
+  });
+
+  it('text of another format (an earlier version stored it) is no entry', () => {
+    expect(servedEntry(JSON.stringify({ answer, endpoint: 'chat' }))).toBeUndefined();
   });
 });
 
