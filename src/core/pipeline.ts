@@ -27,7 +27,6 @@ import type {
   EndpointType,
   ModerationRequest,
   ModerationResponse,
-  Usage,
 } from './types.js';
 
 // MLflow's wording for a name that serves another API.
@@ -192,7 +191,7 @@ async function streamFor<Q extends ChatRequest | CompletionRequest, R extends Ch
   shape: AnswerShape<R, C>,
   includeUsage: boolean,
 ): Promise<AsyncIterable<C>> {
-  const call = async () => accountStream(ctx, checked.request, timed(ctx, await dispatch(ctx, checked.target, withStreamUsage(checked.request), operation), includeUsage), checked.output);
+  const call = async () => accountStream(ctx, checked.request, await dispatch(ctx, checked.target, withStreamUsage(checked.request), operation), includeUsage, checked.output);
   return target.cache ? cachedStream(ctx, target.cache, kind, checked, shape, includeUsage, call) : call();
 }
 
@@ -256,32 +255,9 @@ function textPrompts(prompt: CompletionRequest['prompt'], endpoint: EndpointRunt
 
 const wantsUsage = (req: ChatRequest | CompletionRequest) => req.stream_options?.include_usage === true;
 
-/** Streams always ask the upstream for usage, so every request is accounted; `timed` hides it again if the client did not ask. */
+/** Streams always ask the upstream for usage, so every request is accounted; `accountStream` hides it again if the client did not ask. */
 function withStreamUsage<R extends ChatRequest | CompletionRequest>(req: R): R {
   return wantsUsage(req) ? req : { ...req, stream_options: { ...req.stream_options, include_usage: true } };
-}
-
-/**
- * Books the wait for each upstream chunk as upstream time and keeps the usage the stream reports.
- * Without `passUsage` the usage-only chunk is dropped and `usage` left off the others, as the client asked.
- */
-async function* timed<T extends { usage?: Usage | null; choices: unknown[] }>(ctx: RequestContext, source: AsyncIterable<T>, passUsage: boolean): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  try {
-    while (true) {
-      const next = await ctx.upstream(iterator.next());
-      if (next.done) return;
-      const chunk = next.value;
-      if (chunk.usage) ctx.usage = chunk.usage;
-      if (!passUsage && chunk.usage !== undefined) {
-        if (chunk.choices.length === 0) continue;
-        chunk.usage = undefined;
-      }
-      yield chunk;
-    }
-  } finally {
-    await iterator.return?.();
-  }
 }
 
 async function* mapStream<A, B>(source: AsyncIterable<A>, map: (a: A) => B): AsyncGenerator<B> {

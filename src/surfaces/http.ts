@@ -129,26 +129,25 @@ export async function sendSse<T>(
     ...(ctx.accounting?.price ? { trailer: COST_HEADER } : undefined),
   });
   // Events that are ready together (one upstream read often carries several, e.g. the role chunk
-  // and the first token) leave in one packet: writes are corked until the current tick's work is done.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
+  // and the first token) leave in one write, with the headers, once the current tick's work is done.
+  let batch = '';
+  const flush = () => {
+    if (batch === '') return;
+    const text = batch;
+    batch = '';
+    res.write(text);
   };
-  const write = (text: string): boolean => {
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(uncork);
-    }
-    return res.write(text);
+  const write = (text: string): void => {
+    if (batch === '') process.nextTick(flush);
+    batch += text;
   };
   try {
     let next = first;
     while (!next.done) {
       if (ctx.ttftMs === undefined) ctx.ttftMs = ctx.elapsedMs();
       const name = opts.event ? `event: ${opts.event(next.value)}\n` : '';
-      if (!write(`${name}data: ${render(next.value)}\n\n`)) await drained(res, ctx.signal);
+      write(`${name}data: ${render(next.value)}\n\n`);
+      if (res.writableNeedDrain) await drained(res, ctx.signal);
       if (ctx.signal.aborted) return;
       next = await iterator.next();
     }
@@ -160,6 +159,7 @@ export async function sendSse<T>(
     if (!ctx.signal.aborted) write(`${name}data: ${JSON.stringify((opts.errorShape ?? openAIErrorBody)(error))}\n\n`);
   } finally {
     await iterator.return?.();
+    flush();
     if (ctx.accounting?.price) res.addTrailers(costHeaders(ctx));
     res.end();
   }

@@ -17,14 +17,22 @@ function promptTokens(count: Counter, req: AccountedRequest): number {
   return inputTokens(count, ((req as CompletionRequest).prompt ?? (req as EmbeddingsRequest).input) as CompletionRequest['prompt']);
 }
 
-/** The generated text of an answer or of one streamed chunk: message content, tool calls, completion text. */
-function answerTexts(choices: readonly unknown[]): string[] {
-  const texts: string[] = [];
-  for (const choice of choices as { message?: ChatResponse['choices'][number]['message']; delta?: ChatChunk['choices'][number]['delta']; text?: string }[]) {
+type AnyChoice = { message?: ChatResponse['choices'][number]['message']; delta?: ChatChunk['choices'][number]['delta']; text?: string };
+
+/**
+ * Adds the generated text of an answer or of one streamed chunk (message content, tool calls,
+ * completion text) to `texts`. The strings are kept, not copied, and only counted if the provider
+ * reports no usage.
+ */
+function collectTexts(choices: readonly unknown[], texts: string[]): string[] {
+  for (const choice of choices as AnyChoice[]) {
     const message = choice.message ?? choice.delta;
     if (typeof choice.text === 'string') texts.push(choice.text);
-    if (typeof message?.content === 'string') texts.push(message.content);
-    for (const call of message?.tool_calls ?? []) {
+    if (!message) continue;
+    if (typeof message.content === 'string') texts.push(message.content);
+    const calls = message.tool_calls;
+    if (!calls) continue;
+    for (const call of calls) {
       if (call.function?.name) texts.push(call.function.name);
       if (call.function?.arguments) texts.push(call.function.arguments);
     }
@@ -55,7 +63,7 @@ function price(ctx: RequestContext): void {
 /** Accounts a whole answer (before output guardrails, which cannot undo what the upstream charged). */
 export async function accountAnswer(ctx: RequestContext, req: AccountedRequest, usage: Usage | undefined, res?: Answer): Promise<void> {
   ctx.endUser = endUserOf(req);
-  ctx.usage = reported(usage) ? usage : await estimate(ctx, req, res ? answerTexts(res.choices) : []);
+  ctx.usage = reported(usage) ? usage : await estimate(ctx, req, res ? collectTexts(res.choices, []) : []);
   price(ctx);
 }
 
@@ -65,18 +73,44 @@ export function logAnswer(ctx: RequestContext, req: AccountedRequest, upstream: 
 }
 
 /**
- * Passes a stream through, keeping its generated text in case the provider reports no usage, and
- * accounts it when it ends (normally, on error, or when the client goes away: what was generated
- * was charged). The usage chunk, if the client asked for one, carries the cost as `cost_usd`.
+ * Passes an upstream stream through in one pass (each layer of a stream costs every chunk a hop):
+ * books the wait for each chunk as upstream time, keeps the usage the stream reports, keeps its
+ * generated text in case the provider reports none, and accounts it when it ends (normally, on
+ * error, or when the client goes away: what was generated was charged).
+ * Streams always ask the upstream for usage; without `passUsage` (the client did not ask) the
+ * usage-only chunk is dropped and `usage` left off the others. A usage chunk that is passed on
+ * carries the cost as `cost_usd`.
  */
-export async function* accountStream<T extends Chunk>(ctx: RequestContext, req: AccountedRequest, source: AsyncIterable<T>, output: OutputPlan | undefined): AsyncGenerator<T> {
+export async function* accountStream<T extends Chunk>(
+  ctx: RequestContext,
+  req: AccountedRequest,
+  source: AsyncIterable<T>,
+  passUsage: boolean,
+  output: OutputPlan | undefined,
+): AsyncGenerator<T> {
   const generated: string[] = [];
   ctx.endUser = endUserOf(req);
   let accounted!: () => void;
   pending.set(ctx, new Promise<void>((resolve) => (accounted = resolve)));
+  const iterator = source[Symbol.asyncIterator]();
   try {
-    for await (const chunk of source) {
-      for (const text of answerTexts(chunk.choices)) generated.push(text);
+    while (true) {
+      // As ctx.upstream() books it, without a wrapping promise per chunk.
+      const waitStarted = performance.now();
+      let next: IteratorResult<T>;
+      try {
+        next = await iterator.next();
+      } finally {
+        ctx.upstreamMs += performance.now() - waitStarted;
+      }
+      if (next.done) return;
+      const chunk = next.value;
+      if (chunk.usage) ctx.usage = chunk.usage;
+      if (!passUsage && chunk.usage !== undefined) {
+        if (chunk.choices.length === 0) continue;
+        chunk.usage = undefined;
+      }
+      collectTexts(chunk.choices, generated);
       if (chunk.usage && ctx.costUsd === undefined && reported(ctx.usage)) {
         price(ctx);
         if (ctx.costUsd !== undefined) chunk.usage = { ...chunk.usage, cost_usd: ctx.costUsd };
@@ -84,10 +118,14 @@ export async function* accountStream<T extends Chunk>(ctx: RequestContext, req: 
       yield chunk;
     }
   } finally {
-    if (!reported(ctx.usage)) ctx.usage = await estimate(ctx, req, generated);
-    if (ctx.costUsd === undefined) price(ctx);
-    if (ctx.accounting?.logBodies) captureStreamBodies(ctx, req, generated, output);
-    accounted();
+    try {
+      await iterator.return?.();
+    } finally {
+      if (!reported(ctx.usage)) ctx.usage = await estimate(ctx, req, generated);
+      if (ctx.costUsd === undefined) price(ctx);
+      if (ctx.accounting?.logBodies) captureStreamBodies(ctx, req, generated, output);
+      accounted();
+    }
   }
 }
 

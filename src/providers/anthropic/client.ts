@@ -54,7 +54,7 @@ export class AnthropicClient implements ProviderClient {
       throw new GatewayError(502, 'Upstream anthropic answered a stream request with JSON instead of an event stream', { code: 'upstream_invalid_response' });
     }
     const events = readSseJson(res.body, PROVIDER, (err) => transportError(err, PROVIDER, call.signal));
-    return fromAnthropicStream(dataOf(events), {
+    return fromAnthropicStream(events as AsyncIterable<AnthropicStreamEvent>, {
       includeUsage: req.stream_options?.include_usage === true,
       onError: (error) => this.streamError(error),
     });
@@ -101,8 +101,4 @@ export class AnthropicClient implements ProviderClient {
       upstreamStatus: ERROR_STATUS[error.type],
     });
   }
-}
-
-async function* dataOf(events: AsyncIterable<{ data: unknown }>): AsyncGenerator<AnthropicStreamEvent> {
-  for await (const { data } of events) yield data as AnthropicStreamEvent;
 }

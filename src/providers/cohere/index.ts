@@ -54,7 +54,7 @@ class CohereClient implements ProviderClient {
     const mapper = new CohereStreamMapper(call.model);
     return (async function* () {
       // A generation that fails after the stream began ends with finish_reason ERROR -> "error".
-      for await (const { data } of events) yield* mapper.map(data as Parameters<CohereStreamMapper['map']>[0]);
+      for await (const data of events) yield* mapper.map(data as Parameters<CohereStreamMapper['map']>[0]);
     })();
   }
 

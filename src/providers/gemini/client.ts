@@ -63,8 +63,8 @@ export class GeminiClient implements ProviderClient {
   }
 
   /** The stream's events; an error event (Google's {error: {code, message, status}}) ends the stream with an error. */
-  private async *responses(events: AsyncIterable<{ data: unknown }>): AsyncGenerator<GenerateContentResponse> {
-    for await (const { data } of events) {
+  private async *responses(events: AsyncIterable<unknown>): AsyncGenerator<GenerateContentResponse> {
+    for await (const data of events) {
       const error = (data as { error?: { message?: string; status?: string } }).error;
       if (error) {
         const message = redactSecrets(error.message ?? error.status ?? 'unknown error', this.api.secrets);

@@ -107,13 +107,21 @@ export class OpenAICompatibleClient implements ProviderClient {
     const events = readSseJson(res.body, provider, (err) => transportError(err, provider, call.signal));
     return (async function* () {
       const seen = { calledTools: false };
-      for await (const { data } of events) {
+      for await (const data of events) {
         const error = (data as { error?: { message?: string } }).error;
         if (error) {
           const message = redactSecrets(error.message ?? 'unknown error', secrets);
           throw new GatewayError(502, `Upstream ${provider} failed mid-stream: ${message}`, { code: 'upstream_error' });
         }
-        yield* splitUsage(normalizeChoices(data as T, finishReasons, seen));
+        const chunk = normalizeChoices(data as T, finishReasons, seen);
+        // Some servers (Mistral, Together) put the usage on the last chunk that still has choices;
+        // clients expect it on a chunk of its own with `choices: []`, as OpenAI sends it.
+        if (chunk.usage && chunk.choices.length > 0) {
+          yield { ...chunk, usage: undefined };
+          yield { ...chunk, choices: [] };
+        } else {
+          yield chunk;
+        }
       }
     })();
   }
@@ -138,14 +146,4 @@ export class OpenAICompatibleClient implements ProviderClient {
       throw refineUpstreamError(err);
     }
   }
-}
-
-/**
- * Some servers (Mistral, Together) put the usage on the last chunk that still has choices; clients
- * expect it on a chunk of its own with `choices: []`, as OpenAI sends it.
- */
-function* splitUsage<T extends { choices: unknown[]; usage?: unknown }>(chunk: T): Generator<T> {
-  if (!chunk.usage || chunk.choices.length === 0) return yield chunk;
-  yield { ...chunk, usage: undefined };
-  yield { ...chunk, choices: [] };
 }

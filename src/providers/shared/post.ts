@@ -2,7 +2,7 @@
 // Errors get the gateway's codes (context length, content filter) and rate-limit headers reach the client.
 import { GatewayError } from '../../core/errors.js';
 import { callTransport, discardBody, exposeRateLimitHeaders, readJson, transportError, upstreamRequest } from '../http.js';
-import { readSseJson, type SseEvent } from '../sse.js';
+import { readSseJson } from '../sse.js';
 import type { CallOptions } from '../types.js';
 import { refineUpstreamError } from './upstream-errors.js';
 
@@ -37,7 +37,7 @@ export async function postJson<T>(upstream: Upstream, url: string, body: unknown
 }
 
 /** Resolves once the upstream answered with an event stream; the events are then read as they arrive. */
-export async function postSse(upstream: Upstream, url: string, body: unknown, call: CallOptions): Promise<AsyncGenerator<SseEvent>> {
+export async function postSse(upstream: Upstream, url: string, body: unknown, call: CallOptions): Promise<AsyncIterableIterator<unknown>> {
   const res = await send(upstream, url, body, call, 'text/event-stream');
   // A JSON answer to a stream request holds no events: passing it on would be an empty, "complete" stream.
   if (String(res.headers['content-type'] ?? '').includes('json')) {

@@ -82,10 +82,10 @@ export function toCompletionResponse(answers: GenerateResponse[], id: string, mo
 }
 
 /** Maps /generate_stream events as they arrive: token text, then the finish reason and usage from the final event's details. */
-export async function* toCompletionChunks(events: AsyncIterable<{ data: unknown }>, id: string, model: string, secrets: readonly string[]): AsyncGenerator<CompletionChunk> {
+export async function* toCompletionChunks(events: AsyncIterable<unknown>, id: string, model: string, secrets: readonly string[]): AsyncGenerator<CompletionChunk> {
   const created = Math.floor(Date.now() / 1000);
   const chunk = (text: string, finish: string | null): CompletionChunk => ({ id, object: 'text_completion', created, model, choices: [{ index: 0, text, finish_reason: finish, logprobs: null }] });
-  for await (const { data } of events) {
+  for await (const data of events) {
     const event = data as GenerateStreamEvent;
     if (event.error) {
       throw new GatewayError(502, `Upstream huggingface-text-generation-inference failed mid-stream: ${redactSecrets(event.error, secrets)}`, { code: 'upstream_error' });
